@@ -1,0 +1,47 @@
+# The front door: `make run` starts it, `make test` checks it.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-done
+MODEL := models/frontdoor.tar.gz
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+
+# What a trained model depends on: retrain only when one of these changed.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py)
+
+.PHONY: setup run test lint format validate eval bench clean
+
+setup: $(STAMP) $(MODEL)
+
+$(STAMP): requirements.lock pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $@
+
+$(MODEL): $(STAMP) $(TRAINING_INPUTS)
+	@echo "training the model (data, config or domain changed)"
+	$(BIN)/rasa train --config config.yml --domain domain.yml --data data --out models --fixed-model-name frontdoor --quiet
+	touch $@
+
+run: setup
+	$(BIN)/frontdoor run
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot actions tests
+	$(BIN)/ruff format --check bot actions tests
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format bot actions tests
+	$(BIN)/ruff check --fix bot actions tests
+
+validate: $(STAMP)
+	$(BIN)/rasa data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
+
+test: setup lint validate
+	$(BIN)/python -m pytest -q
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/core
+
+clean:
+	rm -rf models results var/test-*

@@ -1,0 +1,1 @@
+"""Custom actions of the front door: thin adapters from Rasa slots to ``bot`` services."""

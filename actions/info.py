@@ -1,0 +1,46 @@
+"""Answers that need the network's or the privacy notice's details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.review import forget_intake
+from actions.runtime import FrontDoorAction, Services, contact_text, say
+
+
+class ActionExplainPrivacy(FrontDoorAction):
+    """What happens to the customer's data, with a link to the notice."""
+
+    def name(self) -> str:
+        return "action_explain_privacy"
+
+    async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        language = tracker.get_slot("language") or "fi"
+        say(services, dispatcher, tracker, "privacy", privacy_url=services.frontdoor.settings.privacy_notice_url(language))
+        return []
+
+
+class ActionOfferHuman(FrontDoorAction):
+    """How to reach a person: through a case, or the network's own contacts."""
+
+    def name(self) -> str:
+        return "action_offer_human"
+
+    async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        say(services, dispatcher, tracker, "human", contact=contact_text(services.frontdoor))
+        return []
+
+
+class ActionCancelIntake(FrontDoorAction):
+    """Stops the intake on request and forgets what was collected."""
+
+    def name(self) -> str:
+        return "action_cancel_intake"
+
+    async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        say(services, dispatcher, tracker, "intake_cancelled")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *forget_intake(tracker)]

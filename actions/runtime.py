@@ -1,0 +1,120 @@
+"""How actions reach the front door's services.
+
+The rasa-sdk action server instantiates action classes itself, without
+arguments, so the services cannot be handed to constructors there. They are
+built once, on the first action call (never at import), from
+``Settings.from_env()`` by the composition root. Tests construct actions with
+their own :class:`Services` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.app import FrontDoor, create_frontdoor
+from bot.intake import IntakeRules
+from bot.lemmas import open_lemmatizer
+from bot.messages import Catalog
+from bot.sectors import SectorMatcher
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the actions use."""
+
+    frontdoor: FrontDoor
+    intake: IntakeRules
+    catalog: Catalog
+
+
+def build_services(settings: Settings) -> Services:
+    """The action server's composition root."""
+    frontdoor = create_frontdoor(settings)
+    sectors = SectorMatcher.load(frontdoor.taxonomy, open_lemmatizer())
+    return Services(
+        frontdoor=frontdoor,
+        intake=IntakeRules(frontdoor.taxonomy, frontdoor.municipalities, sectors),
+        catalog=Catalog.load(),
+    )
+
+
+class _Lazy:
+    """Builds the services once, on first use, whichever action asks first."""
+
+    def __init__(self, factory: Callable[[], Services]):
+        self._factory = factory
+        self._services: Services | None = None
+        self._lock = asyncio.Lock()
+
+    def set(self, services: Services) -> None:
+        self._services = services
+
+    async def get(self) -> Services:
+        if self._services is None:
+            async with self._lock:
+                if self._services is None:
+                    self._services = await asyncio.to_thread(self._factory)
+                    logger.info("front door services ready")
+        return self._services
+
+
+_default = _Lazy(lambda: build_services(Settings.from_env()))
+
+
+def use(services: Services) -> None:
+    """Hand the action server's services, built by its entry point, to every action."""
+    _default.set(services)
+
+
+async def resolve(services: Services | None) -> Services:
+    """The given services, or the server's own, built on first use."""
+    return services if services is not None else await _default.get()
+
+
+class FrontDoorAction(Action, ABC):
+    """An action with access to the services; subclasses implement :meth:`act`."""
+
+    def __init__(self, services: Services | None = None):
+        self._services = services
+
+    async def services(self) -> Services:
+        return await resolve(self._services)
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @abstractmethod
+    async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]: ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.act(await self.services(), dispatcher, tracker)
+
+
+async def blocking(function: Callable[..., T], *args: Any) -> T:
+    """Run a blocking service call off the event loop."""
+    return await asyncio.to_thread(function, *args)
+
+
+def contact_text(frontdoor: FrontDoor) -> str:
+    """How to reach the network without the bot."""
+    network = frontdoor.network
+    return f"{network.contact_email}, {network.contact_phone}" if network.contact_phone else network.contact_email
+
+
+def say(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:
+    """Send catalog message ``key`` in the conversation's language."""
+    message = services.catalog.render(key, tracker.get_slot("language") or "fi", **values)
+    dispatcher.utter_message(text=message.text, buttons=message.buttons or None)

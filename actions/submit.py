@@ -1,0 +1,49 @@
+"""Creating the case once the customer confirms the summary."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say
+from bot.cases import CaseError
+
+logger = logging.getLogger(__name__)
+
+
+class ActionSubmitCase(FrontDoorAction):
+    """Stores and routes the case, then tells the customer its reference and who calls."""
+
+    def name(self) -> str:
+        return "action_submit_case"
+
+    async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        frontdoor = services.frontdoor
+        intake = services.intake.to_intake(
+            tracker.slots,
+            channel=tracker.get_latest_input_channel(),
+            conversation_id=tracker.sender_id,
+            privacy_notice_version=frontdoor.settings.privacy_notice_version,
+        )
+        try:
+            receipt = await blocking(frontdoor.cases.create_case, intake)
+        except (SQLAlchemyError, CaseError) as exc:
+            # The message says what failed, never whose data it was.
+            logger.error("case could not be stored: %s", type(exc).__name__)
+            say(services, dispatcher, tracker, "case_failed", contact=contact_text(frontdoor))
+            return []
+        person = receipt.mentor_name
+        if receipt.partner_name:
+            person = f"{receipt.mentor_name} ({receipt.partner_name})"
+        say(services, dispatcher, tracker, "case_created", reference=receipt.reference, contact_person=person)
+        return [
+            SlotSet("case_reference", receipt.reference),
+            SlotSet("awaiting_confirmation", False),
+            SlotSet("need", None),
+            SlotSet("need_text", None),
+        ]

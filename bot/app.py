@@ -1,0 +1,56 @@
+"""The composition root: builds every service of the front door from settings.
+
+Entry points (the action server, the CLI, ``frontdoor run``) call
+:func:`create_frontdoor` once; tests call it with their own settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cases import CaseService
+from bot.database import make_engine, make_sessionmaker, upgrade
+from bot.lemmas import open_lemmatizer
+from bot.municipalities import Municipalities
+from bot.needs import Taxonomy, load_taxonomy
+from bot.network import Network, load_network
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FrontDoor:
+    """Every service, wired together."""
+
+    settings: Settings
+    taxonomy: Taxonomy
+    municipalities: Municipalities
+    network: Network
+    engine: Engine
+    sessions: sessionmaker[Session]
+    cases: CaseService
+
+
+def create_frontdoor(settings: Settings, *, migrate: bool = True) -> FrontDoor:
+    """Load the taxonomy and network, open the database (migrated to the newest schema)."""
+    taxonomy = load_taxonomy()
+    municipalities = Municipalities.load(lemmatizer=open_lemmatizer())
+    network = load_network(settings.network_path, taxonomy, municipalities)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    return FrontDoor(
+        settings=settings,
+        taxonomy=taxonomy,
+        municipalities=municipalities,
+        network=network,
+        engine=engine,
+        sessions=sessions,
+        cases=CaseService(sessions, network),
+    )

@@ -1,0 +1,234 @@
+"""Creating and reading cases: the one place where a conversation becomes a case.
+
+A case, its events and the notification for its mentor are written in one
+transaction, so a crash can lose all of them but never the notification alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.models import Case, OutboxMessage, utc
+from bot.network import Network
+from bot.repositories import CaseRepository, OutboxRepository
+from bot.routing import RoutingRequest, route
+
+logger = logging.getLogger(__name__)
+
+CHANNELS = ("rest", "web", "telegram")
+SYSTEM = "frontdoor"
+
+
+class CaseError(ValueError):
+    """A case cannot be created from what was given."""
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Everything the dialogue collected, checked and normalised."""
+
+    need: str
+    customer_type: str
+    consent: bool
+    channel: str
+    language: str
+    contact_name: str
+    email: str | None
+    phone: str | None
+    municipality: str | None
+    place_named: str | None = None
+    organization: str | None = None
+    sector: str | None = None
+    need_text: str | None = None
+    conversation_id: str | None = None
+    privacy_notice_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the customer is told after the case is made."""
+
+    reference: str
+    partner_name: str | None
+    mentor_name: str
+    to_coordinator: bool
+
+
+def reference_for(case_id: int, created_at: datetime) -> str:
+    """``FD-<year>-<number>``: unique because the number is the case's id."""
+    return f"FD-{created_at.year}-{case_id:05d}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return utc(value).isoformat().replace("+00:00", "Z") if value else None
+
+
+def _notifications(outbox: list[OutboxMessage]) -> list[dict[str, Any]]:
+    return [
+        {"channel": m.channel, "recipient": m.recipient, "kind": m.kind, "status": m.status, "attempts": m.attempts}
+        for m in outbox
+    ]
+
+
+def case_summary(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
+    """A case as the contract's JSON object (no contact details)."""
+    return {
+        "reference": case.reference,
+        "created_at": _iso(case.created_at),
+        "channel": case.channel,
+        "language": case.language,
+        "customer_type": case.customer_type,
+        "need": case.need,
+        "sector": case.sector,
+        "municipality": case.municipality,
+        "area": case.area,
+        "partner": case.partner,
+        "mentor": case.mentor,
+        "status": case.status,
+        "consent": case.consent,
+        "notifications": _notifications(outbox),
+    }
+
+
+def case_details(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
+    """Everything about one case, for the people who handle it."""
+    return {
+        **case_summary(case, outbox),
+        "updated_at": _iso(case.updated_at),
+        "place_named": case.place_named,
+        "need_text": case.need_text,
+        "contact_name": case.contact_name,
+        "organization": case.organization,
+        "email": case.email,
+        "phone": case.phone,
+        "consent_at": _iso(case.consent_at),
+        "privacy_notice_version": case.privacy_notice_version,
+        "routing_reason": case.routing_reason,
+        "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in case.events],
+    }
+
+
+class CaseService:
+    """Creates routed cases and reads the register."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        network: Network,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ):
+        self.sessions = sessions
+        self.network = network
+        self.clock = clock
+
+    def create_case(self, intake: Intake) -> Receipt:
+        """Store, route and queue the mentor's notification in one transaction."""
+        if not intake.consent:
+            raise CaseError("no consent: a case with personal data cannot be stored")
+        if not (intake.email or intake.phone):
+            raise CaseError("a case needs an email address or a phone number")
+        if intake.channel not in CHANNELS:
+            raise CaseError(f"unknown channel '{intake.channel}' (known: {', '.join(CHANNELS)})")
+        now = self.clock()
+        with self.sessions.begin() as session:
+            cases = CaseRepository(session)
+            decision = route(
+                self.network,
+                RoutingRequest(
+                    need=intake.need,
+                    municipality=intake.municipality,
+                    place_named=intake.place_named,
+                    sector=intake.sector,
+                    language=intake.language,
+                ),
+                cases.open_cases_by_mentor(),
+            )
+            case = cases.add(
+                Case(
+                    created_at=now,
+                    updated_at=now,
+                    conversation_id=intake.conversation_id,
+                    channel=intake.channel,
+                    language=intake.language,
+                    customer_type=intake.customer_type,
+                    need=intake.need,
+                    need_text=intake.need_text,
+                    sector=intake.sector,
+                    municipality=intake.municipality,
+                    place_named=intake.place_named,
+                    area=decision.area,
+                    partner=decision.partner,
+                    mentor=decision.mentor,
+                    status="assigned",
+                    routing_reason=decision.reason,
+                    consent=True,
+                    consent_at=now,
+                    privacy_notice_version=intake.privacy_notice_version,
+                    contact_name=intake.contact_name,
+                    organization=intake.organization,
+                    email=intake.email,
+                    phone=intake.phone,
+                )
+            )
+            case.reference = reference_for(case.id, now)
+            cases.record(case, "created", SYSTEM, now, channel=intake.channel, consent_notice=intake.privacy_notice_version)
+            cases.record(
+                case,
+                "assigned",
+                SYSTEM,
+                now,
+                partner=decision.partner,
+                mentor=decision.mentor,
+                reason=decision.reason,
+                to_coordinator=decision.to_coordinator,
+            )
+            self._queue_notifications(OutboxRepository(session), case, decision.mentor, now)
+            reference = case.reference
+        logger.info("case %s created: need=%s area=%s → %s", reference, intake.need, decision.area, decision.mentor)
+        mentor = self.network.mentor(decision.mentor)
+        partner = self.network.partner(decision.partner) if decision.partner else None
+        return Receipt(
+            reference=reference,
+            partner_name=partner.name if partner else None,
+            mentor_name=mentor.name if mentor else decision.mentor,
+            to_coordinator=decision.to_coordinator,
+        )
+
+    def _queue_notifications(self, outbox: OutboxRepository, case: Case, mentor_id: str, now: datetime) -> None:
+        mentor = self.network.mentor(mentor_id)
+        if mentor is None:  # the network guarantees the coordinator exists
+            raise CaseError(f"mentor '{mentor_id}' is not in the network")
+        for i, channel in enumerate(mentor.channels):
+            outbox.add(
+                OutboxMessage(
+                    idempotency_key=f"{case.reference}:case_assigned:{mentor.id}:{channel.kind}:{i}",
+                    case_id=case.id,
+                    kind="case_assigned",
+                    recipient=mentor.id,
+                    channel=channel.kind,
+                    address=channel.address,
+                    status="pending",
+                    attempts=0,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+
+    def list_cases(self, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        with self.sessions.begin() as session:
+            cases = CaseRepository(session).list(status=status, limit=limit)
+            outbox = OutboxRepository(session).for_cases([c.id for c in cases])
+            return [case_summary(c, outbox.get(c.id, [])) for c in cases]
+
+    def show_case(self, reference: str) -> dict[str, Any] | None:
+        with self.sessions.begin() as session:
+            case = CaseRepository(session).by_reference(reference)
+            if case is None:
+                return None
+            return case_details(case, list(OutboxRepository(session).for_case(case.id)))

@@ -1,0 +1,170 @@
+"""The ``frontdoor`` command: the case register, the network file and running it all."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import create_frontdoor
+from bot.database import make_engine, upgrade
+from bot.lemmas import open_lemmatizer
+from bot.municipalities import Municipalities
+from bot.needs import load_taxonomy
+from bot.network import NetworkError, load_network
+from bot.settings import Settings, SettingsError
+
+logger = logging.getLogger(__name__)
+
+LIST_COLUMNS = (
+    "reference",
+    "created_at",
+    "status",
+    "need",
+    "customer_type",
+    "municipality",
+    "area",
+    "partner",
+    "mentor",
+    "channel",
+)
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", help="SQLAlchemy URL of the case database (default: FRONTDOOR_DATABASE_URL or var/)")
+    common.add_argument("--network", type=Path, help="network file (default: FRONTDOOR_NETWORK or the demo network)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(prog="frontdoor", description="The front door of the regional competence network.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    cases = commands.add_parser("cases", help="the case register").add_subparsers(
+        dest="cases_command", required=True, metavar="ACTION"
+    )
+    listing = cases.add_parser("list", parents=[common], help="list cases")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument("--status", help="only cases with this status")
+    listing.add_argument("--limit", type=int, help="at most this many cases")
+    show = cases.add_parser("show", parents=[common], help="one case with its events and routing reason")
+    show.add_argument("reference", help="the case reference, e.g. FD-2026-00042")
+    show.add_argument("--json", action="store_true", help="print JSON")
+
+    check = commands.add_parser("check-network", parents=[common], help="validate a network file")
+    check.add_argument("path", nargs="?", type=Path, help="the file (default: --network, FRONTDOOR_NETWORK or the demo network)")
+
+    database = commands.add_parser("db", help="the database schema").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION"
+    )
+    database.add_parser("upgrade", parents=[common], help="migrate the database to the newest schema")
+
+    run = commands.add_parser("run", parents=[common], help="start the whole front door (Rasa, actions, web)")
+    run.add_argument("--model", type=Path, default=None, help="trained model (default: models/frontdoor.tar.gz)")
+
+    actions = commands.add_parser("actions", parents=[common], help="start only the action server")
+    actions.add_argument("--port", type=int, default=None, help="port (default: FRONTDOOR_ACTION_PORT or 5055)")
+    return parser
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        print("no cases")
+        return
+    widths = {c: max(len(c), *(len(str(r.get(c) or "-")) for r in rows)) for c in LIST_COLUMNS}
+    print("  ".join(c.ljust(widths[c]) for c in LIST_COLUMNS))
+    for row in rows:
+        print("  ".join(str(row.get(c) or "-").ljust(widths[c]) for c in LIST_COLUMNS))
+
+
+def _print_case(case: dict[str, Any]) -> None:
+    skip = {"events", "notifications"}
+    width = max(len(k) for k in case)
+    for key, value in case.items():
+        if key not in skip:
+            print(f"{key.ljust(width)}  {'-' if value is None else value}")
+    print("\nevents:")
+    for event in case["events"]:
+        detail = ", ".join(f"{k}={v}" for k, v in event["detail"].items() if k != "reason")
+        print(f"  {event['at']}  {event['kind']:<10} by {event['actor']}  {detail}")
+    print("\nnotifications:")
+    for note in case["notifications"]:
+        print(f"  {note['channel']:<9} to {note['recipient']}: {note['status']} ({note['attempts']} attempts)")
+
+
+def _check_network(settings: Settings, path: Path | None) -> int:
+    path = path or settings.network_path
+    taxonomy = load_taxonomy()
+    network = load_network(path, taxonomy, Municipalities.load(lemmatizer=open_lemmatizer()))
+    print(
+        f"{path}: OK – network '{network.id}': {len(network.partners)} partners, "
+        f"{len(network.mentors)} mentors, {len(network.areas)} areas, coordinator '{network.coordinator.id}'"
+    )
+    return 0
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Carry out one parsed command; returns the exit status."""
+    if args.command == "check-network":
+        return _check_network(settings, args.path)
+    if args.command == "db":
+        upgrade(make_engine(settings.database_url))
+        print("database schema is up to date")
+        return 0
+    if args.command == "run":
+        from bot.runner import run_all  # noqa: PLC0415 - only this command needs the process supervisor
+
+        return run_all(settings, model=args.model)
+    if args.command == "actions":
+        from bot.action_server import serve  # noqa: PLC0415 - imports rasa-sdk's server
+
+        return serve(settings, port=args.port or settings.action_port)
+    frontdoor = create_frontdoor(settings)
+    if args.cases_command == "list":
+        rows = frontdoor.cases.list_cases(status=args.status, limit=args.limit)
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            _print_table(rows)
+        return 0
+    case = frontdoor.cases.show_case(args.reference)
+    if case is None:
+        print(f"no case with reference '{args.reference}' (see 'frontdoor cases list')", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(case, ensure_ascii=False, indent=2))
+    else:
+        _print_case(case)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``frontdoor`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env().with_overrides(
+            database_url=getattr(args, "database_url", None), network_path=getattr(args, "network", None)
+        )
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        return run_command(args, settings)
+    except (NetworkError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        print(
+            f"error: the case database cannot be used ({type(exc).__name__}: {exc.args[0] if exc.args else ''})", file=sys.stderr
+        )
+        print("       check FRONTDOOR_DATABASE_URL / --database-url", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

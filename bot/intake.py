@@ -1,0 +1,169 @@
+"""The intake dialogue's rules: which details to ask, how to check each answer,
+and how the collected slots become a case.
+
+Kept apart from Rasa so that the rules can be read and tested on their own; the
+form action in ``actions/`` only passes slots in and events out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.cases import Intake
+from bot.contact import check_email, check_name, check_organization, check_phone, clean_text, is_skip
+from bot.municipalities import Municipalities
+from bot.needs import OTHER, Taxonomy
+from bot.sectors import SectorMatcher
+
+# An optional detail the customer chose not to give. Not ``None``: the form
+# would ask again for a slot that is ``None``.
+SKIPPED = "-"
+
+# The slots that carry a case's fields, in the order they are asked.
+CONTACT_FIELDS = ("contact_name", "organization", "email", "phone", "municipality", "sector")
+CORRECTABLE = (*CONTACT_FIELDS, "customer_type")
+
+INPUT_CHANNELS = {"rest": "rest", "socketio": "web", "telegram": "telegram", "web": "web"}
+MAX_NEED_TEXT = 1000
+
+
+@dataclass(frozen=True)
+class FieldResult:
+    """The slots to set after checking one answer, or why it was refused."""
+
+    slots: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
+
+
+def given(value: Any) -> bool:
+    """Whether a slot holds a real value (not empty, not skipped)."""
+    return value is not None and value not in (SKIPPED, "")
+
+
+class IntakeRules:
+    """What the intake form asks and accepts."""
+
+    def __init__(self, taxonomy: Taxonomy, municipalities: Municipalities, sectors: SectorMatcher):
+        self.taxonomy = taxonomy
+        self.municipalities = municipalities
+        self.sectors = sectors
+
+    def required_slots(self, slots: Mapping[str, Any]) -> list[str]:
+        """The slots still to fill, in order; stops at consent until it is given."""
+        required = ["customer_type", "consent"]
+        if slots.get("consent") is not True:
+            return required
+        required.append("contact_name")
+        if slots.get("customer_type") == "employer":
+            required.append("organization")
+        required += ["email", "phone", "municipality"]
+        if slots.get("customer_type") == "employer":
+            required.append("sector")
+        return required
+
+    def check(self, slot: str, value: Any, slots: Mapping[str, Any]) -> FieldResult:
+        """Check an answer for ``slot``; the problem is a response name suffix."""
+        if slot in ("customer_type", "consent"):
+            return FieldResult({slot: value})
+        text = clean_text(str(value or ""), 2000)
+        if slot == "contact_name":
+            if is_skip(text):
+                return FieldResult(problem="name_invalid")
+            checked = check_name(text)
+        elif slot == "organization":
+            checked = check_organization(text)
+        elif slot == "email":
+            if is_skip(text):
+                return FieldResult({"email": SKIPPED})
+            checked = check_email(text)
+        elif slot == "phone":
+            if is_skip(text):
+                if not given(slots.get("email")):
+                    return FieldResult(problem="email_or_phone_required")
+                return FieldResult({"phone": SKIPPED})
+            checked = check_phone(text)
+        elif slot == "municipality":
+            return self._check_municipality(text)
+        elif slot == "sector":
+            return self._check_sector(text)
+        else:
+            raise KeyError(f"no check for slot '{slot}'")
+        if not checked.ok:
+            return FieldResult(problem=checked.problem)
+        return FieldResult({slot: checked.value})
+
+    def _check_municipality(self, text: str) -> FieldResult:
+        place = self.municipalities.resolve(text)
+        if place is None:
+            return FieldResult(problem="municipality_unknown")
+        return FieldResult({"municipality": place.municipality, "place_named": place.former})
+
+    def _check_sector(self, text: str) -> FieldResult:
+        if is_skip(text):
+            return FieldResult({"sector": OTHER})
+        sector = self.sectors.match(text)
+        if sector is None:
+            return FieldResult(problem="sector_unknown")
+        return FieldResult({"sector": sector})
+
+    def summary(self, slots: Mapping[str, Any], language: str) -> dict[str, str]:
+        """The collected details as text for the confirmation message."""
+        missing = {"fi": "ei annettu", "en": "not given", "sv": "inte angivet"}.get(language, "-")
+        need = self.taxonomy.needs.get(str(slots.get("need") or OTHER)) or self.taxonomy.needs[OTHER]
+        sector_id = slots.get("sector")
+        sector = self.taxonomy.sectors.get(str(sector_id)) if given(sector_id) else None
+        customer = {
+            "employer": {"fi": "työnantaja", "en": "employer", "sv": "arbetsgivare"},
+            "individual": {"fi": "yksityishenkilö", "en": "individual", "sv": "privatperson"},
+        }.get(str(slots.get("customer_type")), {})
+
+        def show(name: str) -> str:
+            value = slots.get(name)
+            return str(value) if given(value) else missing
+
+        return {
+            "need_name": need.name(language),
+            "customer_type_name": customer.get(language, show("customer_type")),
+            "contact_name": show("contact_name"),
+            "organization": show("organization"),
+            "email": show("email"),
+            "phone": show("phone"),
+            "municipality": show("municipality"),
+            "sector_name": sector.name(language) if sector else missing,
+        }
+
+    def to_intake(
+        self,
+        slots: Mapping[str, Any],
+        *,
+        channel: str | None,
+        conversation_id: str,
+        privacy_notice_version: str,
+    ) -> Intake:
+        """The case to create from the confirmed slots."""
+
+        def value(name: str) -> str | None:
+            raw = slots.get(name)
+            return str(raw) if given(raw) else None
+
+        need = value("need") or OTHER
+        need_text = value("need_text")
+        return Intake(
+            need=need if need in self.taxonomy.needs else OTHER,
+            customer_type=value("customer_type") or "individual",
+            consent=slots.get("consent") is True,
+            channel=INPUT_CHANNELS.get(channel or "rest", "rest"),
+            language=value("language") or "fi",
+            contact_name=value("contact_name") or "",
+            organization=value("organization") if slots.get("customer_type") == "employer" else None,
+            email=value("email"),
+            phone=value("phone"),
+            municipality=value("municipality"),
+            place_named=value("place_named"),
+            sector=value("sector"),
+            need_text=need_text[:MAX_NEED_TEXT] if need_text else None,
+            conversation_id=conversation_id,
+            privacy_notice_version=privacy_notice_version,
+        )

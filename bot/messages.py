@@ -1,0 +1,51 @@
+"""What the bot says from its actions, in the customer's language.
+
+Texts live in ``data/messages.yml``; values (names, references) are inserted
+as plain text: the channels render text, never HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MESSAGES_FILE = Path(__file__).resolve().parent / "data" / "messages.yml"
+FALLBACK_LANGUAGE = "fi"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message: its text and quick-reply buttons."""
+
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+
+class _Values(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class Catalog:
+    """Message texts by key and language."""
+
+    def __init__(self, messages: Mapping[str, Mapping[str, Mapping[str, Any]]]):
+        self._messages = messages
+
+    @classmethod
+    def load(cls, path: Path = MESSAGES_FILE) -> Catalog:
+        return cls(yaml.safe_load(path.read_text(encoding="utf-8"))["messages"])
+
+    def keys(self) -> list[str]:
+        return list(self._messages)
+
+    def render(self, key: str, language: str = FALLBACK_LANGUAGE, **values: Any) -> Message:
+        variants = self._messages[key]
+        variant = variants.get(language) or variants[FALLBACK_LANGUAGE]
+        text = str(variant["text"]).format_map(_Values({k: "" if v is None else str(v) for k, v in values.items()}))
+        buttons = [{"title": str(b["title"]), "payload": str(b["payload"])} for b in variant.get("buttons", [])]
+        return Message(text=text, buttons=buttons)

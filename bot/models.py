@@ -1,0 +1,101 @@
+"""Tables of the case register: cases, their event log and the notification outbox.
+
+The schema itself is owned by the Alembic migrations in ``bot/migrations``;
+these classes must match them (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.sql.schema import Column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING))
+
+CASE_STATUSES = ("new", "assigned", "accepted", "contacted", "closed", "declined", "forwarded", "escalated")
+OPEN_STATUSES = ("new", "assigned", "accepted", "contacted", "escalated")
+
+
+class Case(Base):
+    """One customer's request to the network."""
+
+    __tablename__ = "cases"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(20), unique=True, nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)
+    conversation_id = Column(String(200), nullable=True, index=True)
+    channel = Column(String(20), nullable=False)
+    language = Column(String(5), nullable=False)
+    customer_type = Column(String(20), nullable=False)
+    need = Column(String(40), nullable=False, index=True)
+    need_text = Column(Text, nullable=True)
+    sector = Column(String(40), nullable=True)
+    municipality = Column(String(80), nullable=True)
+    place_named = Column(String(80), nullable=True)
+    area = Column(String(80), nullable=True)
+    partner = Column(String(80), nullable=True)
+    mentor = Column(String(80), nullable=True, index=True)
+    status = Column(String(20), nullable=False, index=True)
+    routing_reason = Column(Text, nullable=True)
+    consent = Column(Boolean, nullable=False)
+    consent_at = Column(DateTime(timezone=True), nullable=True)
+    privacy_notice_version = Column(String(40), nullable=True)
+    contact_name = Column(String(200), nullable=True)
+    organization = Column(String(200), nullable=True)
+    email = Column(String(320), nullable=True, index=True)
+    phone = Column(String(40), nullable=True)
+
+    events = relationship("CaseEvent", back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+
+
+class CaseEvent(Base):
+    """Something that happened to a case: who, what, when."""
+
+    __tablename__ = "case_events"
+
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(DateTime(timezone=True), nullable=False)
+    kind = Column(String(40), nullable=False)
+    actor = Column(String(80), nullable=False)
+    detail = Column(JSON, nullable=False, default=dict)
+
+    case = relationship("Case", back_populates="events")
+
+
+class OutboxMessage(Base):
+    """A notification to deliver, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("idempotency_key"),)
+
+    id = Column(Integer, primary_key=True)
+    idempotency_key = Column(String(120), nullable=False)
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(40), nullable=False)
+    recipient = Column(String(80), nullable=False)
+    channel = Column(String(20), nullable=False)
+    address = Column(String(500), nullable=True)
+    status = Column(String(20), nullable=False, index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False)
+    delivered_at = Column(DateTime(timezone=True), nullable=True)
+    last_error = Column(Text, nullable=True)
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; the register's times are all UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -1,0 +1,207 @@
+"""``frontdoor run``: starts every part of the front door and stops them together.
+
+Rasa and the action server run as child processes (as they would on separate
+machines); the small web server for the privacy notice and demo page runs in
+this process. The runner prints where each part listens, which optional parts
+are off and why, and ``ready`` once every part answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import requests
+
+from bot.app import create_frontdoor
+from bot.settings import PROJECT_ROOT, Settings
+from bot.web import start_web_server
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "frontdoor.tar.gz"
+START_TIMEOUT = 600.0
+
+
+@dataclass
+class Child:
+    """A started part and how to tell that it answers."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    health_url: str
+
+
+def _bin(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def optional_parts(settings: Settings) -> list[str]:
+    """One line per optional part: on, or off and why."""
+    lines = []
+    if settings.telegram_token:
+        lines.append("telegram (individuals): configured; its bridge arrives with the Telegram door")
+    else:
+        lines.append("telegram (individuals): off (FRONTDOOR_TELEGRAM_TOKEN not set)")
+    if settings.mentor_telegram_token:
+        lines.append("telegram (mentors): configured; notifications wait in the outbox until the delivery worker ships")
+    else:
+        lines.append("telegram (mentors): off (FRONTDOOR_MENTOR_TELEGRAM_TOKEN not set): notifications wait in the outbox")
+    if settings.smtp_url:
+        lines.append("email: configured; notifications wait in the outbox until the delivery worker ships")
+    else:
+        lines.append("email: off (FRONTDOOR_SMTP_URL not set): notifications wait in the outbox")
+    if not settings.rasa_token:
+        lines.append("rasa HTTP API: off (FRONTDOOR_RASA_TOKEN not set); the chat channels are on")
+    return lines
+
+
+def write_endpoints(settings: Settings, folder: Path) -> Path:
+    """Rasa's endpoints file pointing at this run's action server."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"endpoints-{settings.rasa_port}.yml"
+    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{settings.action_port}/webhook"\n', encoding="utf-8")
+    return path
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "FRONTDOOR_DATABASE_URL": settings.database_url,
+            "FRONTDOOR_NETWORK": str(settings.network_path),
+            "FRONTDOOR_ACTION_PORT": str(settings.action_port),
+            "FRONTDOOR_RASA_PORT": str(settings.rasa_port),
+            "FRONTDOOR_WEB_PORT": str(settings.web_port),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        }
+    )
+    return env
+
+
+def _start(settings: Settings, model: Path, log_dir: Path) -> list[Child]:
+    env = _child_env(settings)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    actions_cmd = [sys.executable, "-m", "bot.cli", "actions", "--port", str(settings.action_port)]
+    rasa_cmd = [
+        _bin("rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--port",
+        str(settings.rasa_port),
+        "--interface",
+        "127.0.0.1",
+        "--credentials",
+        str(PROJECT_ROOT / "credentials.yml"),
+        "--endpoints",
+        str(write_endpoints(settings, log_dir)),
+        "--cors",
+        "*",
+        "--log-file",
+        str(log_dir / f"rasa-{settings.rasa_port}.log"),
+    ]
+    if settings.rasa_token:
+        rasa_cmd += ["--enable-api", "--auth-token", settings.rasa_token]
+    children = []
+    for name, cmd, health in (
+        ("actions", actions_cmd, f"http://127.0.0.1:{settings.action_port}/health"),
+        ("rasa", rasa_cmd, f"http://127.0.0.1:{settings.rasa_port}/"),
+    ):
+        log = (log_dir / f"{name}-{settings.rasa_port}.out").open("ab")
+        process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        children.append(Child(name=name, process=process, health_url=health))
+    return children
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _stop(children: list[Child]) -> None:
+    for child in children:
+        if child.process.poll() is None:
+            child.process.terminate()
+    deadline = time.monotonic() + 20
+    for child in children:
+        try:
+            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.process.kill()
+
+
+def run_all(settings: Settings, model: Path | None = None) -> int:
+    """Start everything, print where it listens, and wait for Ctrl-C or SIGTERM."""
+    model = model or DEFAULT_MODEL
+    if not model.exists():
+        print(f"error: no trained model at {model}: run 'make setup' (it trains one)", file=sys.stderr)
+        return 2
+    # Fail here, with a clear message, on a broken network file or database.
+    create_frontdoor(settings).engine.dispose()
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    web = start_web_server(settings)
+    children = _start(settings, model, PROJECT_ROOT / "var" / "run")
+    print(f"rasa:     http://localhost:{settings.rasa_port}  (REST: /webhooks/rest/webhook, socket.io: /socket.io)", flush=True)
+    print(f"actions:  http://localhost:{settings.action_port}/webhook", flush=True)
+    print(f"web:      http://localhost:{settings.web_port}/  (privacy notice: {settings.privacy_notice_url('fi')})", flush=True)
+    print(f"database: {settings.database_url.split('@')[-1]}", flush=True)
+    print(f"network:  {settings.network_path}", flush=True)
+    for line in optional_parts(settings):
+        print(line, flush=True)
+    status = 0
+    try:
+        pending = {c.name: c for c in children}
+        deadline = time.monotonic() + START_TIMEOUT
+        while pending and not stopping.is_set():
+            for name, child in list(pending.items()):
+                if child.process.poll() is not None:
+                    print(
+                        f"error: {name} stopped while starting (see var/run/{name}-{settings.rasa_port}.out)",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    return 1
+                if _answers(child.health_url):
+                    del pending[name]
+            if time.monotonic() > deadline:
+                print(f"error: {', '.join(pending)} did not answer in {START_TIMEOUT:.0f} s", file=sys.stderr, flush=True)
+                return 1
+            stopping.wait(1.0)
+        if not stopping.is_set():
+            print("ready", flush=True)
+        while not stopping.is_set():
+            for child in children:
+                if child.process.poll() is not None:
+                    print(
+                        f"error: {child.name} stopped (exit {child.process.returncode}); stopping the rest",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    status = 1
+                    stopping.set()
+            stopping.wait(1.0)
+        return status
+    finally:
+        _stop(children)
+        web.shutdown()
+        print("stopped", flush=True)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import FrontDoor
+from bot.cases import CaseError, CaseService, Intake
+from bot.models import Case, CaseEvent, OutboxMessage
+
+INTAKE = Intake(
+    need="apprenticeship",
+    customer_type="employer",
+    consent=True,
+    channel="rest",
+    language="fi",
+    contact_name="Maija Meikäläinen",
+    organization="Kuljetus Virtanen Oy",
+    email="maija@example.org",
+    phone="+358401234567",
+    municipality="Kouvola",
+    sector="logistics",
+    need_text="Tarvitsemme oppisopimusopiskelijan varastoon",
+    conversation_id="conv-1",
+    privacy_notice_version="2026-11-24",
+)
+
+
+def test_a_case_its_events_and_its_notification_are_stored_together(frontdoor: FrontDoor) -> None:
+    receipt = frontdoor.cases.create_case(INTAKE)
+    assert receipt.reference.startswith(f"FD-{datetime.now(timezone.utc).year}-")
+    assert receipt.mentor_name == "Marja Oppila" and receipt.partner_name == "Kymen ammattiopisto (demo)"
+    with frontdoor.sessions.begin() as session:
+        case = session.execute(select(Case)).scalar_one()
+        assert (case.partner, case.mentor, case.area, case.status) == ("kymi-ammattiopisto", "ao-marja", "kouvola", "assigned")
+        assert case.consent and case.consent_at is not None and case.privacy_notice_version == "2026-11-24"
+        assert [e.kind for e in case.events] == ["created", "assigned"]
+        assert "mentor ao-marja" in case.events[1].detail["reason"]
+        outbox = session.execute(select(OutboxMessage)).scalars().all()
+        # ao-marja has an email and a Telegram channel in the demo network
+        assert sorted((m.channel, m.status, m.recipient) for m in outbox) == [
+            ("email", "pending", "ao-marja"),
+            ("telegram", "pending", "ao-marja"),
+        ]
+        assert len({m.idempotency_key for m in outbox}) == 2
+
+
+def test_references_are_unique_and_sequential(frontdoor: FrontDoor) -> None:
+    first = frontdoor.cases.create_case(INTAKE).reference
+    second = frontdoor.cases.create_case(INTAKE).reference
+    assert first != second
+    assert int(second.rsplit("-", 1)[1]) == int(first.rsplit("-", 1)[1]) + 1
+
+
+def test_load_spreads_cases_over_mentors(frontdoor: FrontDoor) -> None:
+    mentors = [frontdoor.cases.create_case(INTAKE) for _ in range(2)]
+    assert {m.mentor_name for m in mentors} == {"Marja Oppila", "Pekka Sopimus"}
+
+
+def test_without_consent_nothing_is_stored(frontdoor: FrontDoor) -> None:
+    with pytest.raises(CaseError):
+        frontdoor.cases.create_case(replace(INTAKE, consent=False))
+    with frontdoor.sessions.begin() as session:
+        assert session.execute(select(func.count()).select_from(Case)).scalar_one() == 0
+
+
+def test_a_case_needs_a_way_to_contact(frontdoor: FrontDoor) -> None:
+    with pytest.raises(CaseError, match="email address or a phone number"):
+        frontdoor.cases.create_case(replace(INTAKE, email=None, phone=None))
+
+
+def test_a_failed_transaction_leaves_nothing_behind(frontdoor: FrontDoor) -> None:
+    broken = CaseService(frontdoor.sessions, frontdoor.network, clock=lambda: None)  # type: ignore[arg-type,return-value]
+    with pytest.raises(Exception):  # noqa: B017 - any database error
+        broken.create_case(INTAKE)
+    with frontdoor.sessions.begin() as session:
+        for table in (Case, CaseEvent, OutboxMessage):
+            assert session.execute(select(func.count()).select_from(table)).scalar_one() == 0
+
+
+def test_list_and_show(frontdoor: FrontDoor) -> None:
+    reference = frontdoor.cases.create_case(INTAKE).reference
+    (listed,) = frontdoor.cases.list_cases()
+    assert listed["reference"] == reference
+    assert "email" not in listed and "contact_name" not in listed
+    assert listed["notifications"][0]["status"] == "pending"
+    shown = frontdoor.cases.show_case(reference.lower())
+    assert shown is not None
+    assert shown["email"] == "maija@example.org"
+    assert shown["routing_reason"].startswith("need=apprenticeship")
+    assert frontdoor.cases.show_case("FD-1999-99999") is None

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.intake import SKIPPED, IntakeRules
+from bot.lemmas import open_lemmatizer
+from bot.municipalities import Municipalities
+from bot.needs import Taxonomy
+from bot.sectors import SectorMatcher
+
+
+@pytest.fixture(scope="module")
+def rules(taxonomy: Taxonomy, municipalities: Municipalities) -> IntakeRules:
+    return IntakeRules(taxonomy, municipalities, SectorMatcher.load(taxonomy, open_lemmatizer()))
+
+
+def test_nothing_personal_is_asked_before_consent(rules: IntakeRules) -> None:
+    assert rules.required_slots({}) == ["customer_type", "consent"]
+    assert rules.required_slots({"customer_type": "employer", "consent": False}) == ["customer_type", "consent"]
+
+
+def test_employers_are_asked_organisation_and_sector(rules: IntakeRules) -> None:
+    employer = rules.required_slots({"customer_type": "employer", "consent": True})
+    individual = rules.required_slots({"customer_type": "individual", "consent": True})
+    assert employer == ["customer_type", "consent", "contact_name", "organization", "email", "phone", "municipality", "sector"]
+    assert individual == ["customer_type", "consent", "contact_name", "email", "phone", "municipality"]
+
+
+def test_email_or_phone_may_be_skipped_but_not_both(rules: IntakeRules) -> None:
+    assert rules.check("email", "ohita", {}).slots == {"email": SKIPPED}
+    assert rules.check("phone", "ohita", {"email": SKIPPED}).problem == "email_or_phone_required"
+    assert rules.check("phone", "ohita", {"email": "a@example.org"}).slots == {"phone": SKIPPED}
+
+
+def test_invalid_answers_name_the_problem(rules: IntakeRules) -> None:
+    assert rules.check("email", "maija at example", {}).problem == "email_invalid"
+    assert rules.check("phone", "12", {}).problem == "phone_invalid"
+    assert rules.check("municipality", "Atlantis", {}).problem == "municipality_unknown"
+    assert rules.check("sector", "zzzz", {}).problem == "sector_unknown"
+
+
+def test_answers_are_normalised(rules: IntakeRules) -> None:
+    assert rules.check("phone", "040 123 4567", {}).slots == {"phone": "+358401234567"}
+    assert rules.check("municipality", "Haukiputaalla", {}).slots == {"municipality": "Oulu", "place_named": "Haukipudas"}
+    assert rules.check("municipality", "Kouvolassa", {}).slots == {"municipality": "Kouvola", "place_named": None}
+
+
+@pytest.mark.parametrize(
+    ("typed", "sector"),
+    [
+        ("logistiikka", "logistics"),
+        ("varastossa", "logistics"),
+        ("trukkikuski", "logistics"),
+        ("metsäkoneet", "bioeconomy"),
+        ("koodari", "ict"),
+        ("lähihoitaja", "social_health"),
+        ("ravintola-ala", "hospitality"),
+        ("ohita", "other"),
+    ],
+)
+def test_sectors_from_everyday_words(rules: IntakeRules, typed: str, sector: str) -> None:
+    assert rules.check("sector", typed, {}).slots == {"sector": sector}
+
+
+def test_the_summary_shows_what_was_given(rules: IntakeRules) -> None:
+    summary = rules.summary(
+        {"need": "apprenticeship", "customer_type": "employer", "contact_name": "Maija", "email": SKIPPED, "sector": "logistics"},
+        "fi",
+    )
+    assert summary["need_name"] == "Oppisopimus"
+    assert summary["customer_type_name"] == "työnantaja"
+    assert summary["email"] == "ei annettu"
+    assert summary["sector_name"] == "Logistiikka ja kuljetus"
+
+
+def test_slots_become_an_intake(rules: IntakeRules) -> None:
+    intake = rules.to_intake(
+        {
+            "need": "job_search",
+            "customer_type": "individual",
+            "consent": True,
+            "contact_name": "Eino",
+            "organization": "ignored for individuals",
+            "email": SKIPPED,
+            "phone": "+358401234567",
+            "municipality": "Kotka",
+            "need_text": "x" * 5000,
+        },
+        channel="socketio",
+        conversation_id="abc",
+        privacy_notice_version="v1",
+    )
+    assert intake.channel == "web"
+    assert intake.email is None and intake.organization is None
+    assert intake.need_text is not None and len(intake.need_text) == 1000

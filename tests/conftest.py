@@ -1,0 +1,44 @@
+"""Shared fixtures: the real taxonomy, municipalities and demo network, and a
+fresh SQLite database per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import FrontDoor, create_frontdoor
+from bot.lemmas import open_lemmatizer
+from bot.municipalities import Municipalities
+from bot.needs import Taxonomy, load_taxonomy
+from bot.network import Network, load_network
+from bot.settings import DEFAULT_NETWORK, PROJECT_ROOT, Settings
+
+SHARED = PROJECT_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    return load_taxonomy()
+
+
+@pytest.fixture(scope="session")
+def municipalities() -> Municipalities:
+    return Municipalities.load(lemmatizer=open_lemmatizer())
+
+
+@pytest.fixture(scope="session")
+def network(taxonomy: Taxonomy, municipalities: Municipalities) -> Network:
+    return load_network(DEFAULT_NETWORK, taxonomy, municipalities)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path / 'cases.db'}")
+
+
+@pytest.fixture
+def frontdoor(settings: Settings) -> FrontDoor:
+    app = create_frontdoor(settings)
+    yield app
+    app.engine.dispose()
