@@ -1,0 +1,78 @@
+"""The ``frontdoor`` console script, run as operators run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from bot.app import FrontDoor
+from bot.settings import DEFAULT_NETWORK, Settings
+from tests.bot.test_cases import INTAKE
+
+FRONTDOOR = str(Path(sys.executable).parent / "frontdoor")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([FRONTDOOR, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_check_network_accepts_the_demo_network() -> None:
+    result = run("check-network", str(DEFAULT_NETWORK))
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout and "4 partners" in result.stdout
+
+
+def test_check_network_names_each_problem_and_fails(tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEFAULT_NETWORK.read_text(encoding="utf-8"))
+    raw["partners"][0]["needs"] = ["no_such_need"]
+    raw["mentors"].append(dict(raw["mentors"][0]))
+    del raw["mentors"][1]["partner"]
+    path = tmp_path / "broken.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    result = run("check-network", str(path))
+    assert result.returncode == 2
+    assert "unknown need id 'no_such_need'" in result.stderr
+    assert "duplicate id 'amk-leena'" in result.stderr
+    assert "mentor 'amk-jussi' has no partner" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cases_list_json_has_the_contract_fields(frontdoor: FrontDoor, settings: Settings) -> None:
+    reference = frontdoor.cases.create_case(INTAKE).reference
+    result = run("cases", "list", "--json", "--database-url", settings.database_url)
+    assert result.returncode == 0, result.stderr
+    (case,) = json.loads(result.stdout)
+    contract = {"reference", "created_at", "channel", "language", "customer_type", "need", "sector", "municipality", "area"}
+    contract |= {"partner", "mentor", "status", "consent"}
+    assert contract <= set(case)
+    assert case["reference"] == reference
+    assert case["created_at"].endswith("Z")
+    table = run("cases", "list", "--database-url", settings.database_url)
+    assert reference in table.stdout and "kymi-ammattiopisto" in table.stdout
+
+
+def test_cases_show_gives_events_and_reason(frontdoor: FrontDoor, settings: Settings) -> None:
+    reference = frontdoor.cases.create_case(INTAKE).reference
+    result = run("cases", "show", reference, "--database-url", settings.database_url)
+    assert result.returncode == 0, result.stderr
+    assert "routing_reason" in result.stdout and "assigned" in result.stdout
+    missing = run("cases", "show", "FD-2000-00001", "--database-url", settings.database_url)
+    assert missing.returncode == 1 and "no case with reference" in missing.stderr
+
+
+def test_a_broken_network_file_stops_commands_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "n.yml"
+    path.write_text("network: [unclosed\n", encoding="utf-8")
+    result = run("cases", "list", "--network", str(path), "--database-url", f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 2
+    assert "not valid YAML" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unusable_database_url_is_named(tmp_path: Path) -> None:
+    result = run("cases", "list", "--database-url", "postgresql://nobody@127.0.0.1:1/nothing")
+    assert result.returncode == 2
+    assert "case database cannot be used" in result.stderr and "Traceback" not in result.stderr

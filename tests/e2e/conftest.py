@@ -1,0 +1,137 @@
+"""The whole front door, started once per test session with ``frontdoor run``
+on free ports, a fresh SQLite database and the demo network."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bot.settings import PROJECT_ROOT
+
+START_TIMEOUT = 900
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    """A running front door and how to talk to it."""
+
+    rasa_url: str
+    web_url: str
+    database_url: str
+    env: dict[str, str]
+    output: list[str] = field(default_factory=list)
+
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        """One user message over the REST channel; the bot's answers."""
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120)
+        response.raise_for_status()
+        return list(response.json())
+
+    def frontdoor(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """The ``frontdoor`` console script against this stack's database."""
+        command = [str(Path(sys.executable).parent / "frontdoor"), *args, "--database-url", self.database_url]
+        return subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=120, check=False)
+
+    def cases(self) -> list[dict[str, Any]]:
+        result = self.frontdoor("cases", "list", "--json")
+        assert result.returncode == 0, result.stderr
+        return list(json.loads(result.stdout))
+
+
+class Conversation:
+    """A customer talking to the bot: keeps the sender id and the last answer."""
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+        self.last: list[dict[str, Any]] = []
+
+    def say(self, text: str) -> str:
+        self.last = self.stack.say(self.sender, text)
+        return "\n".join(m.get("text", "") for m in self.last)
+
+    def buttons(self) -> dict[str, str]:
+        return {b["title"]: b["payload"] for m in self.last for b in m.get("buttons", [])}
+
+    def click(self, title: str) -> str:
+        buttons = self.buttons()
+        assert title in buttons, f"no button {title!r} in {list(buttons)}"
+        return self.say(buttons[title])
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    folder = tmp_path_factory.mktemp("stack")
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
+    database_url = f"sqlite:///{folder / 'cases.db'}"
+    env = dict(os.environ)
+    for name in list(env):
+        if name.startswith("FRONTDOOR_"):
+            del env[name]
+    env.update(
+        {
+            "FRONTDOOR_DATABASE_URL": database_url,
+            "FRONTDOOR_RASA_PORT": str(rasa_port),
+            "FRONTDOOR_ACTION_PORT": str(action_port),
+            "FRONTDOOR_WEB_PORT": str(web_port),
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+    )
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "frontdoor"), "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}", database_url, env)
+    ready = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            stack.output.append(line.rstrip("\n"))
+            if line.strip() == "ready":
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + START_TIMEOUT
+    while not ready.is_set() and process.poll() is None and time.monotonic() < deadline:
+        ready.wait(1)
+    if not ready.is_set():
+        process.kill()
+        pytest.fail("frontdoor run did not become ready:\n" + "\n".join(stack.output[-40:]))
+    try:
+        yield stack
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def conversation(stack: Stack) -> Conversation:
+    return Conversation(stack)

@@ -1,0 +1,93 @@
+"""Whole Finnish conversations over Rasa's REST channel, checked in the case register."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import requests
+
+from tests.e2e.conftest import Conversation, Stack
+
+REFERENCE = re.compile(r"FD-\d{4}-\d{5}")
+
+
+def _counts(stack: Stack) -> dict[str, int]:
+    path = stack.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ("cases", "case_events", "outbox")}
+
+
+def test_run_says_where_each_part_listens_and_what_is_off(stack: Stack) -> None:
+    output = "\n".join(stack.output)
+    assert "rasa:" in output and "actions:" in output and "web:" in output
+    assert "telegram (individuals): off (FRONTDOOR_TELEGRAM_TOKEN not set)" in output
+    assert "email: off (FRONTDOOR_SMTP_URL not set)" in output
+    privacy = requests.get(f"{stack.web_url}/privacy/fi.html", timeout=10)
+    assert privacy.status_code == 200 and "Tietosuojaseloste" in privacy.text
+
+
+def test_an_employer_need_becomes_a_routed_case(conversation: Conversation, stack: Stack) -> None:
+    assert "Kerro omin sanoin" in conversation.say("Hei")
+    answer = conversation.say("Tarvitsisimme oppisopimusopiskelijan varastoomme")
+    assert "Oppisopimus" in answer
+    assert "Asioitko työnantajan" in answer
+    answer = conversation.click("Työnantajana / organisaationa")
+    assert "Saanko tallentaa" in answer and "/privacy/fi.html" in answer
+    assert "Mikä on nimesi" in conversation.say("kyllä")
+    assert "organisaation" in conversation.say("Maija Meikäläinen")
+    assert "sähköpostiosoitteeseen" in conversation.say("Kuljetus Virtanen Oy")
+    assert "ei näytä sähköpostiosoitteelta" in conversation.say("maija.example.org")
+    assert "puhelinnumerosi" in conversation.say("maija@example.org")
+    assert "En tunnistanut puhelinnumeroa" in conversation.say("123")
+    assert "Missä kunnassa" in conversation.say("040 123 4567")
+    assert 'En tunnistanut kuntaa "Atlantis"' in conversation.say("Atlantis")
+    assert "toimiala" in conversation.say("Kouvolassa").lower()
+    summary = conversation.say("varastoala")
+    assert "+358401234567" in summary and "Kouvola" in summary and "Logistiikka" in summary
+    assert "Mikä on puhelinnumerosi" in conversation.click("Korjaa puhelin")
+    summary = conversation.say("050 765 4321")
+    assert "+358507654321" in summary and "Tarkistetaan" in summary
+    answer = conversation.click("Kyllä, lähetä")
+    reference = REFERENCE.search(answer)
+    assert reference, answer
+    assert "Marja Oppila" in answer
+
+    (case,) = [c for c in stack.cases() if c["reference"] == reference.group(0)]
+    assert case["need"] == "apprenticeship"
+    assert case["customer_type"] == "employer"
+    assert case["municipality"] == "Kouvola" and case["area"] == "kouvola"
+    assert case["sector"] == "logistics"
+    assert (case["partner"], case["mentor"]) == ("kymi-ammattiopisto", "ao-marja")
+    assert case["channel"] == "rest" and case["language"] == "fi" and case["consent"] is True
+    assert case["status"] == "assigned"
+    assert {n["status"] for n in case["notifications"]} == {"pending"}
+    shown = stack.frontdoor("cases", "show", reference.group(0), "--json")
+    assert shown.returncode == 0
+    assert '"phone": "+358507654321"' in shown.stdout and "routing_reason" in shown.stdout
+
+
+def test_an_individual_gives_only_a_phone_number(conversation: Conversation, stack: Stack) -> None:
+    answer = conversation.say("Etsin töitä, olen ollut työttömänä puoli vuotta")
+    assert "Työnhaku" in answer and "Saanko tallentaa" in answer
+    conversation.say("joo")
+    assert "sähköpostiosoitteeseen" in conversation.say("Eino Esimerkki")
+    assert "puhelinnumerosi" in conversation.say("ohita")
+    assert "joko sähköpostiosoitteen tai puhelinnumeron" in conversation.say("ohita")
+    assert "Missä kunnassa" in conversation.say("0401234567")
+    summary = conversation.say("Haminassa")
+    assert "Hamina" in summary and "ei annettu" in summary
+    reference = REFERENCE.search(conversation.click("Kyllä, lähetä"))
+    assert reference
+    (case,) = [c for c in stack.cases() if c["reference"] == reference.group(0)]
+    assert (case["need"], case["customer_type"], case["partner"]) == ("job_search", "individual", "kymi-tyollisyys")
+    assert case["municipality"] == "Hamina" and case["area"] == "kotka-hamina"
+
+
+def test_refusing_consent_stores_nothing(conversation: Conversation, stack: Stack) -> None:
+    before = _counts(stack)
+    answer = conversation.say("Haluaisin kouluttaa henkilöstöämme trukinkuljettajiksi")
+    assert "Saanko tallentaa" in answer
+    answer = conversation.click("En anna lupaa")
+    assert "en tallenna tietojasi" in answer and "etuovi@example.org" in answer
+    assert _counts(stack) == before
