@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from abc import ABC
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -87,7 +87,10 @@ class ActionAskConsent(FrontDoorAction):
 class _AskSlot(FrontDoorAction, ABC):
     """Asks for one slot of the form in the customer's language."""
 
-    slot: str
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The slot asked for; subclasses set it as a class attribute."""
 
     def name(self) -> str:
         return f"action_ask_{self.slot}"
