@@ -11,6 +11,8 @@ from bot.municipalities import Lemmatizer, fold
 from bot.needs import Taxonomy
 
 SECTOR_WORDS_FILE = Path(__file__).resolve().parent / "data" / "sector_words.yml"
+# Key of the list of compounds that look like sector words but are not ("sähköposti").
+NOT_SECTORS = "not_sectors"
 
 
 class SectorMatcher:
@@ -32,7 +34,9 @@ class SectorMatcher:
 
     @classmethod
     def load(cls, taxonomy: Taxonomy, lemmatizer: Lemmatizer | None = None, path: Path = SECTOR_WORDS_FILE) -> SectorMatcher:
-        return cls(taxonomy, yaml.safe_load(path.read_text(encoding="utf-8")), lemmatizer)
+        words = yaml.safe_load(path.read_text(encoding="utf-8"))
+        words.pop(NOT_SECTORS, None)
+        return cls(taxonomy, words, lemmatizer)
 
     def _forms(self, word: str) -> list[str]:
         forms = [word]
