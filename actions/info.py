@@ -9,7 +9,8 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.review import forget_intake
-from actions.runtime import FrontDoorAction, Services, contact_text, say
+from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say
+from bot.cases import find_reference
 
 
 class ActionExplainPrivacy(FrontDoorAction):
@@ -44,3 +45,28 @@ class ActionCancelIntake(FrontDoorAction):
     async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         say(services, dispatcher, tracker, "intake_cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None), *forget_intake(tracker)]
+
+
+class ActionCaseStatus(FrontDoorAction):
+    """Where a case is, by the reference in the message or the one made in this conversation."""
+
+    def name(self) -> str:
+        return "action_case_status"
+
+    async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        text = str(tracker.latest_message.get("text") or "")
+        reference = find_reference(text) or tracker.get_slot("case_reference")
+        status = await blocking(services.frontdoor.cases.status_of, reference) if reference else None
+        if status is None:
+            say(services, dispatcher, tracker, "case_status_unknown", contact=contact_text(services.frontdoor))
+            return []
+        language = tracker.get_slot("language") or "fi"
+        say(
+            services,
+            dispatcher,
+            tracker,
+            "case_status",
+            reference=reference,
+            status=services.catalog.status_name(status, language),
+        )
+        return []

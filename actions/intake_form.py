@@ -14,6 +14,16 @@ from actions.runtime import FrontDoorAction, Services, resolve, say
 from bot.intake import given
 
 
+def _switched_language(tracker: Tracker) -> bool:
+    """Whether the latest message changed the conversation's language."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == "language":
+            return True
+    return False
+
+
 class ValidateIntakeForm(FormValidationAction):
     """Asks only what the case needs and re-asks, with the reason, what is not valid."""
 
@@ -34,6 +44,9 @@ class ValidateIntakeForm(FormValidationAction):
         return services.intake.required_slots(tracker.slots)
 
     async def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        if _switched_language(tracker):
+            # "Could we continue in English?" is not a name: ask again in the new language.
+            return {slot: None}
         services = await resolve(self._services)
         result = services.intake.check(slot, value, tracker.slots)
         if result.problem:

@@ -44,3 +44,21 @@ class ActionRegisterNeed(FrontDoorAction):
             events.append(SlotSet("customer_type", implied))
         say(services, dispatcher, tracker, "need_registered", need_name=need.name(language))
         return events
+
+
+class ActionClarifyNeed(FrontDoorAction):
+    """When the bot is unsure, offers the most likely needs as buttons instead of guessing."""
+
+    def name(self) -> str:
+        return "action_clarify_need"
+
+    async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        taxonomy = services.frontdoor.taxonomy
+        language = tracker.get_slot("language") or "fi"
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        likely = services.intake.likely_needs([str(r.get("name")) for r in ranking], limit=3)
+        buttons = [{"title": taxonomy.needs[n].name(language), "payload": f"/{taxonomy.needs[n].intent}"} for n in likely]
+        buttons.append({"title": taxonomy.needs[OTHER].name(language), "payload": f"/{taxonomy.needs[OTHER].intent}"})
+        message = services.catalog.render("clarify_need", language)
+        dispatcher.utter_message(text=message.text, buttons=buttons)
+        return []

@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.app import FrontDoor, create_frontdoor
 from bot.intake import IntakeRules
+from bot.language import LanguageDetector
 from bot.lemmas import open_lemmatizer
 from bot.messages import Catalog
 from bot.sectors import SectorMatcher
@@ -38,6 +39,7 @@ class Services:
     frontdoor: FrontDoor
     intake: IntakeRules
     catalog: Catalog
+    language: LanguageDetector
 
 
 def build_services(settings: Settings) -> Services:
@@ -48,6 +50,7 @@ def build_services(settings: Settings) -> Services:
         frontdoor=frontdoor,
         intake=IntakeRules(frontdoor.taxonomy, frontdoor.municipalities, sectors),
         catalog=Catalog.load(),
+        language=LanguageDetector(),
     )
 
 
@@ -103,9 +106,9 @@ class FrontDoorAction(Action, ABC):
         return await self.act(await self.services(), dispatcher, tracker)
 
 
-async def blocking(function: Callable[..., T], *args: Any) -> T:
+async def blocking(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a blocking service call off the event loop."""
-    return await asyncio.to_thread(function, *args)
+    return await asyncio.to_thread(function, *args, **kwargs)
 
 
 def contact_text(frontdoor: FrontDoor) -> str:

@@ -7,6 +7,7 @@ transaction, so a crash can lose all of them but never the notification alone.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -58,6 +59,15 @@ class Receipt:
     partner_name: str | None
     mentor_name: str
     to_coordinator: bool
+
+
+REFERENCE_PATTERN = re.compile(r"\bFD-(\d{4})-(\d{5})\b", re.IGNORECASE)
+
+
+def find_reference(text: str) -> str | None:
+    """A case reference written in a message ("fd-2026-00042" counts too)."""
+    match = REFERENCE_PATTERN.search(text)
+    return f"FD-{match.group(1)}-{match.group(2)}" if match else None
 
 
 def reference_for(case_id: int, created_at: datetime) -> str:
@@ -225,6 +235,12 @@ class CaseService:
             cases = CaseRepository(session).list(status=status, limit=limit)
             outbox = OutboxRepository(session).for_cases([c.id for c in cases])
             return [case_summary(c, outbox.get(c.id, [])) for c in cases]
+
+    def status_of(self, reference: str) -> str | None:
+        """Only the status of a case: what a customer who knows the reference may learn."""
+        with self.sessions.begin() as session:
+            case = CaseRepository(session).by_reference(reference)
+            return case.status if case else None
 
     def show_case(self, reference: str) -> dict[str, Any] | None:
         with self.sessions.begin() as session:

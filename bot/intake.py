@@ -108,6 +108,16 @@ class IntakeRules:
             return FieldResult(problem="sector_unknown")
         return FieldResult({"sector": sector})
 
+    def likely_needs(self, ranked_intents: list[str], limit: int) -> list[str]:
+        """The needs among the NLU's ranked intents, most likely first (``other`` left out)."""
+        needs = [need.id for intent in ranked_intents if (need := self.taxonomy.need_for_intent(intent)) and need.id != OTHER]
+        for need_id in self.taxonomy.needs:  # too few ranked: fill in taxonomy order
+            if len(needs) >= limit:
+                break
+            if need_id not in needs and need_id != OTHER:
+                needs.append(need_id)
+        return needs[:limit]
+
     def summary(self, slots: Mapping[str, Any], language: str) -> dict[str, str]:
         """The collected details as text for the confirmation message."""
         missing = {"fi": "ei annettu", "en": "not given", "sv": "inte angivet"}.get(language, "-")

@@ -33,12 +33,23 @@ class _Values(dict[str, Any]):
 class Catalog:
     """Message texts by key and language."""
 
-    def __init__(self, messages: Mapping[str, Mapping[str, Mapping[str, Any]]]):
+    def __init__(
+        self,
+        messages: Mapping[str, Mapping[str, Mapping[str, Any]]],
+        statuses: Mapping[str, Mapping[str, str]] | None = None,
+    ):
         self._messages = messages
+        self._statuses = statuses or {}
 
     @classmethod
     def load(cls, path: Path = MESSAGES_FILE) -> Catalog:
-        return cls(yaml.safe_load(path.read_text(encoding="utf-8"))["messages"])
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(raw["messages"], raw.get("statuses"))
+
+    def status_name(self, status: str, language: str = FALLBACK_LANGUAGE) -> str:
+        """A case status in words (``statuses`` in the catalog)."""
+        names = self._statuses.get(status) or {}
+        return str(names.get(language) or names.get(FALLBACK_LANGUAGE) or status)
 
     def keys(self) -> list[str]:
         return list(self._messages)

@@ -42,9 +42,13 @@ def test_an_employer_need_becomes_a_routed_case(conversation: Conversation, stac
     assert "En tunnistanut puhelinnumeroa" in conversation.say("123")
     assert "Missä kunnassa" in conversation.say("040 123 4567")
     assert 'En tunnistanut kuntaa "Atlantis"' in conversation.say("Atlantis")
-    assert "toimiala" in conversation.say("Kouvolassa").lower()
-    summary = conversation.say("varastoala")
+    # "varastoomme" in the first message already told the sector: it is not asked again.
+    summary = conversation.say("Kouvolassa")
     assert "+358401234567" in summary and "Kouvola" in summary and "Logistiikka" in summary
+    assert "Mikä on toimialanne" in conversation.click("Korjaa toimiala")
+    assert "En tunnistanut toimialaa" in conversation.say("zzz")
+    summary = conversation.say("metsäkoneenkuljettajia")
+    assert "Biotalous" in summary
     assert "Mikä on puhelinnumerosi" in conversation.click("Korjaa puhelin")
     summary = conversation.say("050 765 4321")
     assert "+358507654321" in summary and "Tarkistetaan" in summary
@@ -57,7 +61,7 @@ def test_an_employer_need_becomes_a_routed_case(conversation: Conversation, stac
     assert case["need"] == "apprenticeship"
     assert case["customer_type"] == "employer"
     assert case["municipality"] == "Kouvola" and case["area"] == "kouvola"
-    assert case["sector"] == "logistics"
+    assert case["sector"] == "bioeconomy"
     assert (case["partner"], case["mentor"]) == ("kymi-ammattiopisto", "ao-marja")
     assert case["channel"] == "rest" and case["language"] == "fi" and case["consent"] is True
     assert case["status"] == "assigned"

@@ -1,0 +1,71 @@
+"""Which language the customer writes: Finnish, English or Swedish.
+
+A conversation keeps its language until the customer clearly writes in
+another one: a short answer ("kyllä", "yes", "ok"), a name, an address or a
+number never flips it. Detection is lingua's (a statistical model shipped in
+its wheel), restricted to the three languages the front door speaks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+LANGUAGES = ("fi", "en", "sv")
+DEFAULT_LANGUAGE = "fi"
+
+# A message must have this many words to change an established language ...
+MIN_WORDS_TO_SWITCH = 4
+# ... and the detector must be at least this sure.
+MIN_CONFIDENCE = 0.6
+# The first message may set the language with fewer words if the detector is sure.
+MIN_FIRST_CONFIDENCE = 0.75
+
+_NOT_WORDS = re.compile(r"\S+@\S+|\S+\.\S+|https?://\S+|[+\d][\d\s()./-]{4,}\d|/\w+(\{.*\})?")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The detected language and how sure the detector is."""
+
+    language: str
+    confidence: float
+    words: int
+
+
+class LanguageDetector:
+    """Detects fi/en/sv in a message and decides whether the conversation switches."""
+
+    def __init__(self) -> None:
+        from lingua import Language, LanguageDetectorBuilder  # noqa: PLC0415 - loads a 100 MB model on first use
+
+        self._codes = {Language.FINNISH: "fi", Language.ENGLISH: "en", Language.SWEDISH: "sv"}
+        self._detector: Any = LanguageDetectorBuilder.from_languages(*self._codes).build()
+
+    def detect(self, text: str) -> Detection | None:
+        """The most likely language of the words in ``text`` (addresses and numbers left out)."""
+        words = _WORD.findall(_NOT_WORDS.sub(" ", text))
+        if not words:
+            return None
+        values = self._detector.compute_language_confidence_values(" ".join(words))
+        if not values:
+            return None
+        best = values[0]
+        return Detection(language=self._codes[best.language], confidence=float(best.value), words=len(words))
+
+    def conversation_language(self, text: str, current: str | None, *, first_message: bool) -> str:
+        """The conversation's language after ``text``."""
+        current = current if current in LANGUAGES else None
+        detection = self.detect(text)
+        if detection is None:
+            return current or DEFAULT_LANGUAGE
+        if first_message or current is None:
+            sure = detection.confidence >= MIN_FIRST_CONFIDENCE or (
+                detection.words >= MIN_WORDS_TO_SWITCH and detection.confidence >= MIN_CONFIDENCE
+            )
+            return detection.language if sure else DEFAULT_LANGUAGE
+        if detection.language != current and detection.words >= MIN_WORDS_TO_SWITCH and detection.confidence >= MIN_CONFIDENCE:
+            return detection.language
+        return current

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.entities import EntityFinder
+
+
+def _entities(finder: EntityFinder, text: str) -> list[tuple[str, str, str]]:
+    return [(f.entity, f.value, f.text) for f in finder.find(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kouvolassa", ("municipality", "Kouvola", "Kouvolassa")),
+        ("oppisopimuspaikkaa Haminaan", ("municipality", "Hamina", "Haminaan")),
+        ("olemme Haukiputaalla", ("municipality", "Oulu", "Haukiputaalla")),
+        ("Kuusankoskella", ("municipality", "Kouvola", "Kuusankoskella")),
+        ("Helsingissä", ("municipality", "Helsinki", "Helsingissä")),
+        ("i live in Kotka", ("municipality", "Kotka", "Kotka")),
+    ],
+)
+def test_municipalities_whatever_their_inflection(finder: EntityFinder, text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in _entities(finder, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "sector"),
+    [
+        ("tarvitsemme väkeä varastoon", "logistics"),
+        ("haluan metsäkoneenkuljettajaksi", "bioeconomy"),
+        ("etsimme koodareita", "ict"),
+        ("lähihoitajia puuttuu", "social_health"),
+        ("paivakotiin tarvitaan apua", "social_health"),
+        ("trukinkuljettaja", "logistics"),
+        ("we need software developers", "ict"),
+    ],
+)
+def test_sectors_from_everyday_words(finder: EntityFinder, text: str, sector: str) -> None:
+    assert ("sector", sector) in [(e, v) for e, v, _ in _entities(finder, text)]
+
+
+def test_email_and_phone_are_found_and_normalised(finder: EntityFinder) -> None:
+    found = _entities(finder, "sähköposti maija@example.org ja puh 040 123 4567")
+    assert ("email", "maija@example.org", "maija@example.org") in found
+    assert ("phone", "+358401234567", "040 123 4567") in found
+    assert not [e for e in found if e[0] == "sector"], "sähköposti is not the technology sector"
+
+
+def test_offsets_point_at_the_words(finder: EntityFinder) -> None:
+    text = "Tarvitsemme oppisopimusopiskelijan Kotkaan"
+    (place,) = [f for f in finder.find(text) if f.entity == "municipality"]
+    assert text[place.start : place.end] == "Kotkaan"
+
+
+def test_nothing_is_found_in_plain_talk(finder: EntityFinder) -> None:
+    assert _entities(finder, "Hei, kiitos paljon avusta!") == []
