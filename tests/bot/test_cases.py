@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import FrontDoor
-from bot.cases import CaseError, CaseService, Intake
+from bot.cases import CaseError, CaseService, Intake, find_reference
 from bot.models import Case, CaseEvent, OutboxMessage
 
 INTAKE = Intake(
@@ -91,3 +91,11 @@ def test_list_and_show(frontdoor: FrontDoor) -> None:
     assert shown["email"] == "maija@example.org"
     assert shown["routing_reason"].startswith("need=apprenticeship")
     assert frontdoor.cases.show_case("FD-1999-99999") is None
+
+
+def test_a_customer_may_learn_only_the_status(frontdoor: FrontDoor) -> None:
+    reference = frontdoor.cases.create_case(INTAKE).reference
+    assert find_reference(f"missä mennään asiassa {reference.lower()}?") == reference
+    assert find_reference("ei tunnusta") is None
+    assert frontdoor.cases.status_of(reference) == "assigned"
+    assert frontdoor.cases.status_of("FD-2000-00001") is None

@@ -86,6 +86,8 @@ def test_an_individual_gives_only_a_phone_number(conversation: Conversation, sta
     (case,) = [c for c in stack.cases() if c["reference"] == reference.group(0)]
     assert (case["need"], case["customer_type"], case["partner"]) == ("job_search", "individual", "kymi-tyollisyys")
     assert case["municipality"] == "Hamina" and case["area"] == "kotka-hamina"
+    status = conversation.say(f"Mikä on asiani {reference.group(0)} tilanne?")
+    assert reference.group(0) in status and "välitetty asiantuntijalle" in status
 
 
 def test_refusing_consent_stores_nothing(conversation: Conversation, stack: Stack) -> None:
