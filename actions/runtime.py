@@ -22,7 +22,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.app import FrontDoor, create_frontdoor
 from bot.intake import IntakeRules
 from bot.language import LanguageDetector
-from bot.lemmas import open_lemmatizer
 from bot.messages import Catalog
 from bot.sectors import SectorMatcher
 from bot.settings import Settings
@@ -45,7 +44,7 @@ class Services:
 def build_services(settings: Settings) -> Services:
     """The action server's composition root."""
     frontdoor = create_frontdoor(settings)
-    sectors = SectorMatcher.load(frontdoor.taxonomy, open_lemmatizer())
+    sectors = SectorMatcher.load(frontdoor.taxonomy, frontdoor.lemmatizer)
     return Services(
         frontdoor=frontdoor,
         intake=IntakeRules(frontdoor.taxonomy, frontdoor.municipalities, sectors),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cases import CaseService
 from bot.database import make_engine, make_sessionmaker, upgrade
 from bot.lemmas import open_lemmatizer
-from bot.municipalities import Municipalities
+from bot.municipalities import Lemmatizer, Municipalities
 from bot.needs import Taxonomy, load_taxonomy
 from bot.network import Network, load_network
 from bot.settings import Settings
@@ -29,6 +29,7 @@ class FrontDoor:
 
     settings: Settings
     taxonomy: Taxonomy
+    lemmatizer: Lemmatizer | None
     municipalities: Municipalities
     network: Network
     engine: Engine
@@ -39,7 +40,8 @@ class FrontDoor:
 def create_frontdoor(settings: Settings, *, migrate: bool = True) -> FrontDoor:
     """Load the taxonomy and network, open the database (migrated to the newest schema)."""
     taxonomy = load_taxonomy()
-    municipalities = Municipalities.load(lemmatizer=open_lemmatizer())
+    lemmatizer = open_lemmatizer()
+    municipalities = Municipalities.load(lemmatizer=lemmatizer)
     network = load_network(settings.network_path, taxonomy, municipalities)
     engine = make_engine(settings.database_url)
     if migrate:
@@ -48,6 +50,7 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True) -> FrontDoor:
     return FrontDoor(
         settings=settings,
         taxonomy=taxonomy,
+        lemmatizer=lemmatizer,
         municipalities=municipalities,
         network=network,
         engine=engine,

@@ -60,6 +60,7 @@ class Municipalities:
         self._current = sorted(set(current))
         self._former = dict(former)
         self._lemmatizer = lemmatizer
+        self._spellings = {name: name for name in self._current} | dict(aliases or {}) | self._former
         self._by_folded: dict[str, Place] = {}
         for name in self._current:
             self._by_folded[fold(name)] = Place(municipality=name, named=name)
@@ -80,6 +81,10 @@ class Municipalities:
     def names(self) -> list[str]:
         """The canonical names of the current municipalities."""
         return list(self._current)
+
+    def spellings(self) -> dict[str, str]:
+        """Every name a place goes by (current, Swedish, former) → the current municipality."""
+        return dict(self._spellings)
 
     def is_current(self, name: str) -> bool:
         return fold(name) in self._by_folded and self._by_folded[fold(name)].former is None

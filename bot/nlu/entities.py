@@ -20,7 +20,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from bot.contact import check_email
-from bot.municipalities import MUNICIPALITIES_FILE, fold
+from bot.municipalities import Municipalities, fold
 from bot.nlu.morphology import FinnishMorphology
 from bot.sectors import NOT_SECTORS, SECTOR_WORDS_FILE
 
@@ -66,19 +66,8 @@ class EntityFinder:
         self._emails.add("email", [[{"LIKE_EMAIL": True}]])
 
     @classmethod
-    def load(
-        cls,
-        morphology: FinnishMorphology,
-        municipalities_file: Path = MUNICIPALITIES_FILE,
-        sector_words_file: Path = SECTOR_WORDS_FILE,
-    ) -> EntityFinder:
-        raw = yaml.safe_load(municipalities_file.read_text(encoding="utf-8"))
-        places: dict[str, str] = {}
-        for entry in raw["municipalities"]:
-            places[entry["name"]] = entry["name"]
-            if entry.get("sv"):
-                places[entry["sv"]] = entry["name"]
-        places.update(raw.get("former") or {})
+    def load(cls, morphology: FinnishMorphology, sector_words_file: Path = SECTOR_WORDS_FILE) -> EntityFinder:
+        places = Municipalities.load().spellings()
         words = yaml.safe_load(sector_words_file.read_text(encoding="utf-8"))
         not_sectors = frozenset(str(w) for w in words.pop(NOT_SECTORS, []))
         sector_words = {str(word): sector for sector, vocabulary in words.items() for word in vocabulary}

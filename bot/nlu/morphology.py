@@ -82,6 +82,13 @@ class FinnishMorphology:
 
         self._voikko = libvoikko.Voikko("fi")
         self.analyse = lru_cache(maxsize=131072)(self._analyse)
+        self.baseforms = lru_cache(maxsize=65536)(self._baseforms)
+
+    def _baseforms(self, word: str) -> tuple[str, ...]:
+        """Every base form Voikko gives, place names first: for looking names up, not for features."""
+        analyses = self._voikko.analyze(word) if any(ch.isalpha() for ch in word) else []
+        ranked = sorted(analyses, key=lambda a: a.get("CLASS") != "paikannimi")
+        return tuple(dict.fromkeys(str(a["BASEFORM"]) for a in ranked if a.get("BASEFORM")))
 
     def _analyse(self, word: str) -> Analysis:
         analyses = self._voikko.analyze(word) if any(ch.isalpha() for ch in word) else []
