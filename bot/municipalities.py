@@ -86,9 +86,6 @@ class Municipalities:
         """Every name a place goes by (current, Swedish, former) → the current municipality."""
         return dict(self._spellings)
 
-    def is_current(self, name: str) -> bool:
-        return fold(name) in self._by_folded and self._by_folded[fold(name)].former is None
-
     def canonical(self, name: str) -> str | None:
         """The current municipality a (current or former) name belongs to."""
         place = self._by_folded.get(fold(name))

@@ -56,12 +56,13 @@ class EntityFinder:
         self._not_sectors = frozenset(fold(w) for w in not_sectors)
         self._nlp = spacy.blank("fi")
         self._places = places
-        self._sector_words = sector_words
         self._phrases = PhraseMatcher(self._nlp.vocab, attr="LEMMA")
         for name, canonical in places.items():
             self._phrases.add(f"municipality|{canonical}", [self._lemmatised(name)])
         for word, sector in sector_words.items():
             self._phrases.add(f"sector|{sector}", [self._lemmatised(word)])
+        # Single sector words by folded lemma, for the parts of compounds.
+        self._sector_lookup = {fold(morphology.analyse(w).lemma): s for w, s in sector_words.items() if " " not in w}
         self._emails = Matcher(self._nlp.vocab)
         self._emails.add("email", [[{"LIKE_EMAIL": True}]])
 
@@ -94,14 +95,6 @@ class EntityFinder:
             if sector and len(part) >= MIN_COMPOUND_PART:
                 return sector
         return None
-
-    @property
-    def _sector_lookup(self) -> dict[str, str]:
-        lookup: dict[str, str] | None = getattr(self, "_lookup", None)
-        if lookup is None:
-            lookup = {fold(self._morphology.analyse(w).lemma): s for w, s in self._sector_words.items() if " " not in w}
-            self._lookup = lookup
-        return lookup
 
     def find(self, text: str) -> list[Found]:
         """Every entity in ``text``; overlapping matches keep the longest."""
