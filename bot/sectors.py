@@ -13,6 +13,8 @@ from bot.needs import Taxonomy
 SECTOR_WORDS_FILE = Path(__file__).resolve().parent / "data" / "sector_words.yml"
 # Key of the list of compounds that look like sector words but are not ("sähköposti").
 NOT_SECTORS = "not_sectors"
+# Key of the nouns that end a sector's name ("paper mill", "care home", "IT support").
+SECTOR_HEADS = "heads"
 
 
 class SectorMatcher:
@@ -36,6 +38,7 @@ class SectorMatcher:
     def load(cls, taxonomy: Taxonomy, lemmatizer: Lemmatizer | None = None, path: Path = SECTOR_WORDS_FILE) -> SectorMatcher:
         words = yaml.safe_load(path.read_text(encoding="utf-8"))
         words.pop(NOT_SECTORS, None)
+        words.pop(SECTOR_HEADS, None)
         return cls(taxonomy, words, lemmatizer)
 
     def _forms(self, word: str) -> list[str]:

@@ -34,11 +34,15 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.language import LanguageDetector
 from bot.nlu.entities import EntityFinder
 from bot.nlu.morphology import Analysis, FinnishMorphology
 
 TOKENS = "text_tokens"
-_SOURCES = [Path(__file__).resolve().parent / name for name in ("components.py", "morphology.py", "entities.py")]
+_SOURCES = [
+    *(Path(__file__).resolve().parent / name for name in ("components.py", "morphology.py", "entities.py")),
+    Path(__file__).resolve().parent.parent / "language.py",
+]
 _DATA = Path(__file__).resolve().parent.parent / "data"
 
 
@@ -50,6 +54,9 @@ def _fingerprint(*extra: Path) -> str:
 
 
 _MORPHOLOGY: FinnishMorphology | None = None
+_DETECTOR: LanguageDetector | None = None
+# A message is read as Finnish unless the detector is at least this sure it is not.
+NOT_FINNISH_CONFIDENCE = 0.5
 
 
 def morphology() -> FinnishMorphology:
@@ -60,13 +67,27 @@ def morphology() -> FinnishMorphology:
     return _MORPHOLOGY
 
 
+def detector() -> LanguageDetector:
+    """One language detector per process, loaded on first use."""
+    global _DETECTOR  # noqa: PLW0603 - a process-wide model of 100 MB
+    if _DETECTOR is None:
+        _DETECTOR = LanguageDetector()
+    return _DETECTOR
+
+
+def is_finnish(text: str) -> bool:
+    """Whether Voikko should read ``text``: it takes English "on", "me" and "sure" for Finnish words."""
+    detection = detector().detect(text)
+    return detection is None or detection.language == "fi" or detection.confidence < NOT_FINNISH_CONFIDENCE
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class VoikkoTokenizer(WhitespaceTokenizer):
     """Tokens split like Rasa's whitespace tokenizer, lemmas from Voikko."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**WhitespaceTokenizer.get_default_config(), "compound_parts": True}
+        return {**WhitespaceTokenizer.get_default_config(), "compound_parts": True, "other_languages_as_written": True}
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
@@ -85,6 +106,11 @@ class VoikkoTokenizer(WhitespaceTokenizer):
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = super().tokenize(message, attribute)
         if attribute != TEXT:
+            return tokens
+        if self._config["other_languages_as_written"] and not is_finnish(message.get(TEXT) or ""):
+            # English and Swedish: the word as written; Voikko would misread it.
+            for token in tokens:
+                token.lemma = token.text.lower().strip(".,!?;:\"'()")
             return tokens
         analyse = morphology().analyse
         for token in tokens:

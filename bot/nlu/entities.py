@@ -17,15 +17,19 @@ import phonenumbers
 import spacy
 import yaml
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from bot.contact import check_email
 from bot.municipalities import Municipalities, fold
 from bot.nlu.morphology import FinnishMorphology
-from bot.sectors import NOT_SECTORS, SECTOR_WORDS_FILE
+from bot.sectors import NOT_SECTORS, SECTOR_HEADS, SECTOR_WORDS_FILE
 
 # Sector words this short are matched only as whole words, not as compound parts.
 MIN_COMPOUND_PART = 4
+
+
+def _is_acronym(word: str) -> bool:
+    return len(word) <= 2 and word.isupper()
 
 
 @dataclass(frozen=True)
@@ -51,18 +55,25 @@ class EntityFinder:
         places: dict[str, str],
         sector_words: dict[str, str],
         not_sectors: frozenset[str] = frozenset(),
+        heads: frozenset[str] = frozenset(),
     ):
         self._morphology = morphology
         self._not_sectors = frozenset(fold(w) for w in not_sectors)
+        self._heads = frozenset(fold(w) for w in heads)
         self._nlp = spacy.blank("fi")
         self._places = places
         self._phrases = PhraseMatcher(self._nlp.vocab, attr="LEMMA")
         for name, canonical in places.items():
             self._phrases.add(f"municipality|{canonical}", [self._lemmatised(name)])
+        # Short upper-case acronyms ("IT") match only as written: "it" is an English pronoun.
+        self._acronyms = {w: s for w, s in sector_words.items() if _is_acronym(w)}
         for word, sector in sector_words.items():
-            self._phrases.add(f"sector|{sector}", [self._lemmatised(word)])
+            if word not in self._acronyms:
+                self._phrases.add(f"sector|{sector}", [self._lemmatised(word)])
         # Single sector words by folded lemma, for the parts of compounds.
-        self._sector_lookup = {fold(morphology.analyse(w).lemma): s for w, s in sector_words.items() if " " not in w}
+        self._sector_lookup = {
+            fold(morphology.analyse(w).lemma): s for w, s in sector_words.items() if " " not in w and w not in self._acronyms
+        }
         self._emails = Matcher(self._nlp.vocab)
         self._emails.add("email", [[{"LIKE_EMAIL": True}]])
 
@@ -71,8 +82,9 @@ class EntityFinder:
         places = Municipalities.load().spellings()
         words = yaml.safe_load(sector_words_file.read_text(encoding="utf-8"))
         not_sectors = frozenset(str(w) for w in words.pop(NOT_SECTORS, []))
+        heads = frozenset(str(w) for w in words.pop(SECTOR_HEADS, []))
         sector_words = {str(word): sector for sector, vocabulary in words.items() for word in vocabulary}
-        return cls(morphology, places, sector_words, not_sectors)
+        return cls(morphology, places, sector_words, not_sectors, heads)
 
     def _lemmatised(self, text: str) -> Doc:
         doc = self._nlp.make_doc(text)
@@ -89,33 +101,81 @@ class EntityFinder:
         analysis = self._morphology.analyse(text)
         if fold(analysis.lemma) in self._not_sectors:
             return None
-        beginnings = [analysis.lemma[:i] for i in range(len(analysis.lemma) - 1, MIN_COMPOUND_PART - 1, -1)]
+        beginnings = [analysis.lemma[:i] for i in range(len(analysis.lemma), MIN_COMPOUND_PART - 1, -1)]
         for part in [*beginnings, *analysis.parts]:
             sector = self._sector_lookup.get(fold(part))
             if sector and len(part) >= MIN_COMPOUND_PART:
                 return sector
         return None
 
+    def _word_sector(self, text: str) -> str | None:
+        """The sector of one word; a hyphenated word by its parts ("IT-tukeen", "backend-kehittäjä")."""
+        if text in self._acronyms:
+            return self._acronyms[text]
+        if "-" in text.strip("-"):
+            for part in text.strip("-").split("-"):
+                sector = self._acronyms.get(part) or self._sector_lookup.get(fold(part))
+                if sector is None and len(part) >= MIN_COMPOUND_PART + 2:
+                    sector = self._compound_sector(part)
+                if sector:
+                    return sector
+            return None
+        if text.isalpha() and len(text) >= MIN_COMPOUND_PART + 2:
+            return self._compound_sector(text)
+        return None
+
+    def _sector(self, doc: Doc, matched: list[tuple[str, int, int]], taken: set[int]) -> Found | None:
+        """The message's sector: its first mention, with the words that belong to it.
+
+        A customer has one sector, and later mentions are usually details
+        ("sahalla ... trukkikortit"). A mention in words that are not Finnish
+        takes in the next words of the same sector and a following head noun
+        ("paper mill", "delivery drivers"); Finnish writes those as compounds.
+        """
+        spans = list(matched)
+        for token in doc:
+            if token.i not in taken:
+                sector = self._word_sector(token.text)
+                if sector:
+                    spans.append((sector, token.i, token.i + 1))
+        if not spans:
+            return None
+        sector, start, end = min(spans, key=lambda span: span[1])
+        ends = {s: e for v, s, e in spans if v == sector}
+        while not self._morphology.analyse(doc[end - 1].text).known:
+            if end in ends:
+                end = ends[end]
+            elif end < len(doc) and end not in taken and doc[end - 1].whitespace_ and self._is_head(doc[end]):
+                end += 1
+            else:
+                break
+        span = doc[start:end]
+        return Found("sector", sector, span.start_char, span.end_char, span.text)
+
+    def _is_head(self, token: Token) -> bool:
+        word = fold(token.text)
+        return word in self._heads or (word.endswith("s") and word[:-1] in self._heads)
+
     def find(self, text: str) -> list[Found]:
-        """Every entity in ``text``; overlapping matches keep the longest."""
+        """Every entity in ``text``; overlapping matches keep the longest, and one sector at most."""
         doc = self._lemmatised(text)
         found: list[Found] = []
+        sectors: list[tuple[str, int, int]] = []
         taken: set[int] = set()
         matches = sorted(self._phrases(doc), key=lambda m: (m[1] - m[2], m[1]))
         for match_id, start, end in matches:
             if taken & set(range(start, end)):
                 continue
             entity, value = self._nlp.vocab.strings[match_id].split("|", 1)
+            taken |= set(range(start, end))
+            if entity == "sector":
+                sectors.append((value, start, end))
+                continue
             span = doc[start:end]
             found.append(Found(entity, value, span.start_char, span.end_char, span.text))
-            taken |= set(range(start, end))
-        for token in doc:
-            if token.i in taken or not token.is_alpha or len(token.text) < MIN_COMPOUND_PART + 2:
-                continue
-            sector = self._compound_sector(token.text)
-            if sector:
-                found.append(Found("sector", sector, token.idx, token.idx + len(token.text), token.text))
-                taken.add(token.i)
+        sector = self._sector(doc, sectors, taken)
+        if sector:
+            found.append(sector)
         for _match_id, start, end in self._emails(doc):
             span = doc[start:end]
             checked = check_email(span.text)

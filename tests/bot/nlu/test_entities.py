@@ -55,3 +55,41 @@ def test_offsets_point_at_the_words(finder: EntityFinder) -> None:
 
 def test_nothing_is_found_in_plain_talk(finder: EntityFinder) -> None:
     assert _entities(finder, "Hei, kiitos paljon avusta!") == []
+
+
+def _sectors(finder: EntityFinder, text: str) -> list[tuple[str, str]]:
+    return [(f.value, f.text) for f in finder.find(text) if f.entity == "sector"]
+
+
+def test_a_message_has_one_sector_its_first_mention(finder: EntityFinder) -> None:
+    assert _sectors(finder, "Kuljetusliikkeemme kuljettajat tarvitsevat trukkikortit") == [("logistics", "Kuljetusliikkeemme")]
+    assert _sectors(finder, "Haen töitä varastosta tai kahvilasta") == [("logistics", "varastosta")]
+
+
+def test_an_english_pronoun_is_not_the_it_sector(finder: EntityFinder) -> None:
+    assert _sectors(finder, "is it possible to get help with it?") == []
+    assert _sectors(finder, "We run an IT company") == [("ict", "IT company")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Haemme ICT-opiskelijalle harjoittelupaikkaa", ("ict", "ICT-opiskelijalle")),
+        ("Tarvitsemme apua IT-tukeen", ("ict", "IT-tukeen")),
+        ("ravintola-alalla töissä", ("hospitality", "ravintola-alalla")),
+    ],
+)
+def test_hyphenated_compounds_by_their_parts(finder: EntityFinder, text: str, expected: tuple[str, str]) -> None:
+    assert _sectors(finder, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("our paper mill needs a forklift driver", ("bioeconomy", "paper mill")),
+        ("we are looking for delivery drivers", ("logistics", "delivery drivers")),
+        ("I want to work in a care home", ("social_health", "care home")),
+    ],
+)
+def test_english_sector_names_of_several_words(finder: EntityFinder, text: str, expected: tuple[str, str]) -> None:
+    assert _sectors(finder, text) == [expected]
