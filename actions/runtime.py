@@ -23,6 +23,7 @@ from bot.app import FrontDoor, create_frontdoor
 from bot.intake import IntakeRules
 from bot.language import LanguageDetector
 from bot.messages import Catalog
+from bot.nlu.entities import EntityFinder
 from bot.sectors import SectorMatcher
 from bot.settings import Settings
 
@@ -44,7 +45,8 @@ class Services:
 def build_services(settings: Settings) -> Services:
     """The action server's composition root."""
     frontdoor = create_frontdoor(settings)
-    sectors = SectorMatcher.load(frontdoor.taxonomy, frontdoor.lemmatizer)
+    finder = EntityFinder.load(frontdoor.morphology, municipalities=frontdoor.municipalities) if frontdoor.morphology else None
+    sectors = SectorMatcher.load(frontdoor.taxonomy, finder)
     return Services(
         frontdoor=frontdoor,
         intake=IntakeRules(frontdoor.taxonomy, frontdoor.municipalities, sectors),

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases import CaseService
 from bot.database import make_engine, make_sessionmaker, upgrade
-from bot.lemmas import open_lemmatizer
+from bot.lemmas import open_morphology
 from bot.municipalities import Lemmatizer, Municipalities
 from bot.needs import Taxonomy, load_taxonomy
 from bot.network import Network, load_network
+from bot.nlu.morphology import FinnishMorphology
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class FrontDoor:
 
     settings: Settings
     taxonomy: Taxonomy
+    morphology: FinnishMorphology | None
     lemmatizer: Lemmatizer | None
     municipalities: Municipalities
     network: Network
@@ -40,7 +42,8 @@ class FrontDoor:
 def create_frontdoor(settings: Settings, *, migrate: bool = True) -> FrontDoor:
     """Load the taxonomy and network, open the database (migrated to the newest schema)."""
     taxonomy = load_taxonomy()
-    lemmatizer = open_lemmatizer()
+    morphology = open_morphology()
+    lemmatizer = morphology.baseforms if morphology else None
     municipalities = Municipalities.load(lemmatizer=lemmatizer)
     network = load_network(settings.network_path, taxonomy, municipalities)
     engine = make_engine(settings.database_url)
@@ -50,6 +53,7 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True) -> FrontDoor:
     return FrontDoor(
         settings=settings,
         taxonomy=taxonomy,
+        morphology=morphology,
         lemmatizer=lemmatizer,
         municipalities=municipalities,
         network=network,

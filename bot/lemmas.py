@@ -15,10 +15,16 @@ from bot.nlu.morphology import FinnishMorphology
 logger = logging.getLogger(__name__)
 
 
-def open_lemmatizer() -> Lemmatizer | None:
-    """Voikko's base forms (place names first) if Voikko is installed, else ``None``."""
+def open_morphology() -> FinnishMorphology | None:
+    """Voikko's analyses if Voikko is installed, else ``None``."""
     try:
-        return FinnishMorphology().baseforms
+        return FinnishMorphology()
     except (ImportError, OSError) as exc:
         logger.warning("Voikko is not available (%s); Finnish words are matched without base forms", exc)
         return None
+
+
+def open_lemmatizer() -> Lemmatizer | None:
+    """Voikko's base forms (place names first) if Voikko is installed, else ``None``."""
+    morphology = open_morphology()
+    return morphology.baseforms if morphology else None

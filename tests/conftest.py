@@ -8,13 +8,18 @@ from pathlib import Path
 import pytest
 
 from bot.app import FrontDoor, create_frontdoor
-from bot.lemmas import open_lemmatizer
 from bot.municipalities import Municipalities
 from bot.needs import Taxonomy, load_taxonomy
 from bot.network import Network, load_network
+from bot.nlu.morphology import FinnishMorphology
 from bot.settings import DEFAULT_NETWORK, PROJECT_ROOT, Settings
 
 SHARED = PROJECT_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def morphology() -> FinnishMorphology:
+    return FinnishMorphology()
 
 
 @pytest.fixture(scope="session")
@@ -23,8 +28,8 @@ def taxonomy() -> Taxonomy:
 
 
 @pytest.fixture(scope="session")
-def municipalities() -> Municipalities:
-    return Municipalities.load(lemmatizer=open_lemmatizer())
+def municipalities(morphology: FinnishMorphology) -> Municipalities:
+    return Municipalities.load(lemmatizer=morphology.baseforms)
 
 
 @pytest.fixture(scope="session")

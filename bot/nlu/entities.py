@@ -78,8 +78,13 @@ class EntityFinder:
         self._emails.add("email", [[{"LIKE_EMAIL": True}]])
 
     @classmethod
-    def load(cls, morphology: FinnishMorphology, sector_words_file: Path = SECTOR_WORDS_FILE) -> EntityFinder:
-        places = Municipalities.load().spellings()
+    def load(
+        cls,
+        morphology: FinnishMorphology,
+        sector_words_file: Path = SECTOR_WORDS_FILE,
+        municipalities: Municipalities | None = None,
+    ) -> EntityFinder:
+        places = (municipalities or Municipalities.load()).spellings()
         words = yaml.safe_load(sector_words_file.read_text(encoding="utf-8"))
         not_sectors = frozenset(str(w) for w in words.pop(NOT_SECTORS, []))
         heads = frozenset(str(w) for w in words.pop(SECTOR_HEADS, []))

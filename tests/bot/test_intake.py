@@ -3,15 +3,17 @@ from __future__ import annotations
 import pytest
 
 from bot.intake import SKIPPED, IntakeRules
-from bot.lemmas import open_lemmatizer
 from bot.municipalities import Municipalities
 from bot.needs import Taxonomy
+from bot.nlu.entities import EntityFinder
+from bot.nlu.morphology import FinnishMorphology
 from bot.sectors import SectorMatcher
 
 
 @pytest.fixture(scope="module")
-def rules(taxonomy: Taxonomy, municipalities: Municipalities) -> IntakeRules:
-    return IntakeRules(taxonomy, municipalities, SectorMatcher.load(taxonomy, open_lemmatizer()))
+def rules(taxonomy: Taxonomy, municipalities: Municipalities, morphology: FinnishMorphology) -> IntakeRules:
+    finder = EntityFinder.load(morphology, municipalities=municipalities)
+    return IntakeRules(taxonomy, municipalities, SectorMatcher.load(taxonomy, finder))
 
 
 def test_nothing_personal_is_asked_before_consent(rules: IntakeRules) -> None:
@@ -56,10 +58,20 @@ def test_answers_are_normalised(rules: IntakeRules) -> None:
         ("lähihoitaja", "social_health"),
         ("ravintola-ala", "hospitality"),
         ("ohita", "other"),
+        ("logistikka", "logistics"),
+        ("Sosiaali- ja terveysala", "social_health"),
+        ("hoitoalalla", "social_health"),
+        ("IT-ala", "ict"),
+        ("we run a paper mill", "bioeconomy"),
     ],
 )
 def test_sectors_from_everyday_words(rules: IntakeRules, typed: str, sector: str) -> None:
     assert rules.check("sector", typed, {}).slots == {"sector": sector}
+
+
+@pytest.mark.parametrize("typed", ["sähköposti", "sähköpostilla", "career services", "portfolio"])
+def test_words_that_only_look_like_sectors_are_not_taken(rules: IntakeRules, typed: str) -> None:
+    assert rules.check("sector", typed, {}).problem == "sector_unknown"
 
 
 def test_the_summary_shows_what_was_given(rules: IntakeRules) -> None:

@@ -7,10 +7,5 @@ from bot.nlu.morphology import FinnishMorphology
 
 
 @pytest.fixture(scope="session")
-def morphology() -> FinnishMorphology:
-    return FinnishMorphology()
-
-
-@pytest.fixture(scope="session")
 def finder(morphology: FinnishMorphology) -> EntityFinder:
     return EntityFinder.load(morphology)
