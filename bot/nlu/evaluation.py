@@ -11,6 +11,7 @@ do the work, so the figures are what Rasa reports.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -82,54 +83,96 @@ def _entity_f1(folder: Path, entity: str) -> float | None:
     return None
 
 
-def evaluate(seeds: list[int], folds: int, out: Path, pipelines: list[str]) -> dict[str, Figures]:
-    """Train and test every pipeline with every seed; keep Rasa's reports under ``out``."""
+# What a run's figures depend on besides its config: a run whose inputs are
+# unchanged can be reused by ``--resume`` (a full ``make eval`` takes hours).
+INPUTS = (
+    "data/nlu",
+    "tests/nlu",
+    "bot/nlu",
+    "bot/language.py",
+    "bot/sectors.py",
+    "bot/data/municipalities.yml",
+    "bot/data/sector_words.yml",
+    "requirements.lock",
+)
+RESULT = "figures.json"
+
+
+def fingerprint(config: Path, folds: int) -> str:
+    """A digest of the seeded config, the fold count and every input file."""
+    digest = hashlib.sha256(config.read_bytes())
+    digest.update(str(folds).encode())
+    for name in INPUTS:
+        path = PROJECT_ROOT / name
+        for file in sorted(path.rglob("*") if path.is_dir() else [path]):
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file.relative_to(PROJECT_ROOT)).encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _run_seed(name: str, seed: int, folds: int, run: Path) -> tuple[dict[str, float], float]:
+    """Train one pipeline with one seed, test it; the figures and the training seconds."""
+    config = run / "config.yml"
+    started = time.monotonic()
+    _rasa("train", "nlu", "--config", str(config), "--nlu", "data/nlu", "--out", str(run / "model"), "--fixed-model-name", "nlu")
+    seconds = time.monotonic() - started
+    values: dict[str, float] = {}
+    for language, heldout in HELDOUT.items():
+        folder = run / f"heldout-{language}"
+        _rasa("test", "nlu", "--model", str(run / "model" / "nlu.tar.gz"), "--nlu", str(heldout), "--out", str(folder))
+        values[f"heldout_{language}_macro_f1"] = _macro_f1(folder / "intent_report.json")
+        for entity in ("municipality", "sector"):
+            value = _entity_f1(folder, entity)
+            if value is not None:
+                values[f"heldout_{language}_{entity}_f1"] = value
+    if folds > 1:
+        folder = run / "cross-validation"
+        _rasa(
+            "test",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            "data/nlu",
+            "--cross-validation",
+            "--folds",
+            str(folds),
+            "--out",
+            str(folder),
+        )
+        values["cv_macro_f1"] = _macro_f1(folder / "intent_report.json")
+    return values, seconds
+
+
+def evaluate(seeds: list[int], folds: int, out: Path, pipelines: list[str], *, resume: bool = False) -> dict[str, Figures]:
+    """Train and test every pipeline with every seed; keep Rasa's reports under ``out``.
+
+    With ``resume``, a seed whose inputs have not changed since its last
+    complete run (same fingerprint) is read back instead of run again.
+    """
     results: dict[str, Figures] = {}
     for name in pipelines:
         figures = Figures()
         for seed in seeds:
             run = out / name / f"seed-{seed}"
-            shutil.rmtree(run, ignore_errors=True)
-            run.mkdir(parents=True)
-            config = seeded_config(PIPELINES[name], seed, run / "config.yml")
-            started = time.monotonic()
-            _rasa(
-                "train",
-                "nlu",
-                "--config",
-                str(config),
-                "--nlu",
-                "data/nlu",
-                "--out",
-                str(run / "model"),
-                "--fixed-model-name",
-                "nlu",
-            )
-            figures.seconds.append(time.monotonic() - started)
-            for language, heldout in HELDOUT.items():
-                folder = run / f"heldout-{language}"
-                _rasa("test", "nlu", "--model", str(run / "model" / "nlu.tar.gz"), "--nlu", str(heldout), "--out", str(folder))
-                figures.add(f"heldout_{language}_macro_f1", _macro_f1(folder / "intent_report.json"))
-                for entity in ("municipality", "sector"):
-                    value = _entity_f1(folder, entity)
-                    if value is not None:
-                        figures.add(f"heldout_{language}_{entity}_f1", value)
-            if folds > 1:
-                folder = run / "cross-validation"
-                _rasa(
-                    "test",
-                    "nlu",
-                    "--config",
-                    str(config),
-                    "--nlu",
-                    "data/nlu",
-                    "--cross-validation",
-                    "--folds",
-                    str(folds),
-                    "--out",
-                    str(folder),
-                )
-                figures.add("cv_macro_f1", _macro_f1(folder / "intent_report.json"))
+            config = seeded_config(PIPELINES[name], seed, out / f".{name}-{seed}.yml")
+            digest = fingerprint(config, folds)
+            saved = run / RESULT
+            if resume and saved.exists() and json.loads(saved.read_text(encoding="utf-8"))["fingerprint"] == digest:
+                result = json.loads(saved.read_text(encoding="utf-8"))
+                logger.info("%s seed %d: inputs unchanged, reusing %s", name, seed, saved)
+            else:
+                shutil.rmtree(run, ignore_errors=True)
+                run.mkdir(parents=True)
+                config.replace(run / "config.yml")
+                values, seconds = _run_seed(name, seed, folds, run)
+                result = {"fingerprint": digest, "values": values, "seconds": seconds}
+                saved.write_text(json.dumps(result, indent=2), encoding="utf-8")
+            config.unlink(missing_ok=True)
+            figures.seconds.append(float(result["seconds"]))
+            for measure, value in result["values"].items():
+                figures.add(measure, float(value))
         results[name] = figures
     return results
 
@@ -186,10 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (below 2: skip)")
     parser.add_argument("--pipelines", nargs="+", choices=sorted(PIPELINES), default=["frontdoor", "stock"])
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "eval")
+    parser.add_argument("--resume", action="store_true", help="reuse seeds whose inputs have not changed since their run")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
-    results = evaluate(args.seeds, args.folds, args.out, args.pipelines)
+    results = evaluate(args.seeds, args.folds, args.out, args.pipelines, resume=args.resume)
     report = write_report(results, args.seeds, args.folds, args.out)
     print(report.read_text(encoding="utf-8"))  # noqa: T201 - the command's output
     return 0

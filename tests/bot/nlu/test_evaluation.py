@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
 
-from bot.nlu.evaluation import PIPELINES, Figures, seeded_config, write_report
+from bot.nlu.evaluation import PIPELINES, Figures, evaluate, fingerprint, seeded_config, write_report
 
 
 def test_every_trainable_component_gets_the_seed(tmp_path: Path) -> None:
@@ -25,3 +26,25 @@ def test_the_report_sets_the_pipelines_side_by_side(tmp_path: Path) -> None:
     assert "| heldout_fi_macro_f1 | 0.970 | 0.910 |" in text
     assert "front door 0.030, stock 0.090 = 33% of the stock pipeline's errors" in text
     assert (tmp_path / "figures.json").exists()
+
+
+def test_fingerprint_covers_config_and_folds(tmp_path: Path) -> None:
+    config = seeded_config(PIPELINES["frontdoor"], 1, tmp_path / "c.yml")
+    assert fingerprint(config, 5) == fingerprint(config, 5)
+    assert fingerprint(config, 5) != fingerprint(config, 0)
+    other = seeded_config(PIPELINES["frontdoor"], 2, tmp_path / "d.yml")
+    assert fingerprint(config, 5) != fingerprint(other, 5)
+
+
+def test_resume_reuses_a_run_whose_inputs_are_unchanged(tmp_path: Path) -> None:
+    config = seeded_config(PIPELINES["frontdoor"], 1, tmp_path / "c.yml")
+    run = tmp_path / "frontdoor" / "seed-1"
+    run.mkdir(parents=True)
+    values = {"heldout_fi_macro_f1": 0.97, "heldout_en_macro_f1": 0.93}
+    saved = {"fingerprint": fingerprint(config, 0), "values": values, "seconds": 123.0}
+    (run / "figures.json").write_text(json.dumps(saved), encoding="utf-8")
+    # Had it trained, this would take minutes and overwrite figures.json.
+    results = evaluate([1], 0, tmp_path, ["frontdoor"], resume=True)
+    assert results["frontdoor"].mean("heldout_fi_macro_f1") == 0.97
+    assert results["frontdoor"].seconds == [123.0]
+    assert json.loads((run / "figures.json").read_text(encoding="utf-8")) == saved
