@@ -125,6 +125,11 @@ class EntityFinder:
                 if sector:
                     return sector
             return None
+        if text.isalpha() and len(text) > MIN_COMPOUND_PART and text[-1] in "sS" and not self._morphology.analyse(text).known:
+            # an English plural of a short word ("farms", "ports", "chefs")
+            sector = self._sector_lookup.get(fold(text[:-1]))
+            if sector:
+                return sector
         if text.isalpha() and len(text) >= MIN_COMPOUND_PART + 2:
             return self._compound_sector(text)
         return None

@@ -68,7 +68,7 @@ def test_a_message_has_one_sector_its_first_mention(finder: EntityFinder) -> Non
 
 def test_an_english_pronoun_is_not_the_it_sector(finder: EntityFinder) -> None:
     assert _sectors(finder, "is it possible to get help with it?") == []
-    assert _sectors(finder, "We run an IT company") == [("ict", "IT company")]
+    assert _sectors(finder, "We run an IT support company") == [("ict", "IT support")]
 
 
 @pytest.mark.parametrize(
@@ -88,8 +88,14 @@ def test_hyphenated_compounds_by_their_parts(finder: EntityFinder, text: str, ex
     [
         ("our paper mill needs a forklift driver", ("bioeconomy", "paper mill")),
         ("we are looking for delivery drivers", ("logistics", "delivery drivers")),
+        ("we run two farms in Sippola", ("bioeconomy", "farms")),
         ("I want to work in a care home", ("social_health", "care home")),
     ],
 )
 def test_english_sector_names_of_several_words(finder: EntityFinder, text: str, expected: tuple[str, str]) -> None:
     assert _sectors(finder, text) == [expected]
+
+
+def test_generic_nouns_are_not_part_of_the_sector_name(finder: EntityFinder) -> None:
+    assert _sectors(finder, "we are a logistics firm in Kotka") == [("logistics", "logistics")]
+    assert _sectors(finder, "our daycare staff need training") == [("social_health", "daycare")]
