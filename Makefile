@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
 # What a trained model depends on: retrain only when one of these changed.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml" 2>/dev/null) $(wildcard bot/nlu/*.py) bot/data/municipalities.yml bot/data/sector_words.yml
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml" 2>/dev/null) $(wildcard bot/nlu/*.py) bot/language.py bot/sectors.py bot/data/municipalities.yml bot/data/sector_words.yml
 
 .PHONY: setup run test lint format validate eval bench clean
 
@@ -21,7 +21,9 @@ $(STAMP): requirements.lock pyproject.toml scripts/setup.sh
 
 $(MODEL): $(STAMP) $(TRAINING_INPUTS)
 	@echo "training the model (data, config or domain changed)"
-	$(BIN)/rasa train --config config.yml --domain domain.yml --data data --out models --fixed-model-name frontdoor --quiet
+	@started=$$(date +%s); \
+	$(BIN)/rasa train --config config.yml --domain domain.yml --data data --out models --fixed-model-name frontdoor --quiet && \
+	echo "model trained in $$(( $$(date +%s) - started )) s"
 	touch $@
 
 run: setup
