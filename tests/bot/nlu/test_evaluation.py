@@ -5,13 +5,13 @@ from pathlib import Path
 
 import yaml
 
-from bot.nlu.evaluation import PIPELINES, Figures, evaluate, fingerprint, seeded_config, write_report
+from bot.nlu.evaluation import PIPELINE_INPUTS, PIPELINES, SEEDED, Figures, evaluate, fingerprint, seeded_config, write_report
 
 
 def test_every_trainable_component_gets_the_seed(tmp_path: Path) -> None:
     for source in PIPELINES.values():
         config = yaml.safe_load(seeded_config(source, 7, tmp_path / "c.yml").read_text(encoding="utf-8"))
-        seeded = [c for c in config["pipeline"] if c["name"] in ("DIETClassifier", "ResponseSelector")]
+        seeded = [c for c in config["pipeline"] if c["name"] in SEEDED]
         assert seeded and all(c["random_seed"] == 7 for c in seeded)
 
 
@@ -34,6 +34,14 @@ def test_fingerprint_covers_config_and_folds(tmp_path: Path) -> None:
     assert fingerprint(config, 5) != fingerprint(config, 0)
     other = seeded_config(PIPELINES["frontdoor"], 2, tmp_path / "d.yml")
     assert fingerprint(config, 5) != fingerprint(other, 5)
+
+
+def test_the_stock_pipeline_does_not_depend_on_the_front_door_code(tmp_path: Path) -> None:
+    config = seeded_config(PIPELINES["stock"], 1, tmp_path / "c.yml")
+    stock = PIPELINE_INPUTS["stock"]
+    assert not any(name.startswith("bot/nlu/") and name != "bot/nlu/evaluation.py" for name in stock)
+    assert set(stock) - {"bot/nlu/evaluation.py"} <= set(PIPELINE_INPUTS["frontdoor"])
+    assert fingerprint(config, 0, stock) != fingerprint(config, 0, PIPELINE_INPUTS["frontdoor"])
 
 
 def test_resume_reuses_a_run_whose_inputs_are_unchanged(tmp_path: Path) -> None:

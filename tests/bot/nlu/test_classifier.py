@@ -1,0 +1,141 @@
+"""The linear intent classifier, trained, stored and loaded through Rasa's own model storage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import skops.io as sio
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.classifier import ClassifierNotLoadable, LinearIntentClassifier
+
+EXAMPLES = {
+    "need_recruitment": [
+        "etsimme uutta työntekijää varastoon",
+        "tarvitsemme kuljettajia",
+        "haemme hitsaajaa töihin",
+        "yritys tarvitsee lisää työntekijöitä",
+    ],
+    "need_job_search": [
+        "etsin töitä",
+        "haen työpaikkaa kouvolasta",
+        "olen työtön ja etsin työtä",
+        "mistä löydän työpaikan",
+    ],
+    "greet": ["hei", "moi", "terve", "päivää"],
+}
+
+
+class Featurizer:
+    """Rasa's whitespace tokenizer and word counts: real features for the classifier."""
+
+    def __init__(self, storage: LocalModelStorage, context: ExecutionContext) -> None:
+        self.tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+        self.counts = CountVectorsFeaturizer.create(
+            CountVectorsFeaturizer.get_default_config(), storage, Resource("counts"), context
+        )
+
+    def fit(self, data: TrainingData) -> None:
+        self.tokenizer.process_training_data(data)
+        self.counts.train(data)
+        self.counts.process_training_data(data)
+
+    def message(self, text: str) -> Message:
+        message = Message.build(text=text)
+        self.tokenizer.process([message])
+        self.counts.process([message])
+        return message
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalModelStorage:
+    return LocalModelStorage(tmp_path)
+
+
+@pytest.fixture
+def context() -> ExecutionContext:
+    return ExecutionContext(GraphSchema({}), "test")
+
+
+def training_data(examples: dict[str, list[str]]) -> TrainingData:
+    return TrainingData([Message.build(text=text, intent=intent) for intent, texts in examples.items() for text in texts])
+
+
+def trained(
+    storage: LocalModelStorage, context: ExecutionContext, config: dict[str, object] | None = None
+) -> tuple[LinearIntentClassifier, Featurizer]:
+    data = training_data(EXAMPLES)
+    featurizer = Featurizer(storage, context)
+    featurizer.fit(data)
+    classifier = LinearIntentClassifier.create(config or {}, storage, Resource("classifier"), context)
+    classifier.train(data)
+    return classifier, featurizer
+
+
+def test_it_ranks_every_intent_by_a_probability(storage: LocalModelStorage, context: ExecutionContext) -> None:
+    classifier, featurizer = trained(storage, context)
+    message = featurizer.message("etsin työtä kouvolasta")
+    classifier.process([message])
+    ranking = message.get("intent_ranking")
+    assert message.get("intent")["name"] == "need_job_search"
+    assert {entry["name"] for entry in ranking} == set(EXAMPLES)
+    confidences = [entry["confidence"] for entry in ranking]
+    assert confidences == sorted(confidences, reverse=True)
+    assert sum(confidences) == pytest.approx(1.0)
+
+
+def test_ranking_length_limits_the_ranking(storage: LocalModelStorage, context: ExecutionContext) -> None:
+    classifier, featurizer = trained(storage, context, {"ranking_length": 2})
+    message = featurizer.message("hei")
+    classifier.process([message])
+    assert message.get("intent")["name"] == "greet"
+    assert len(message.get("intent_ranking")) == 2
+
+
+def test_a_loaded_classifier_answers_as_the_trained_one(storage: LocalModelStorage, context: ExecutionContext) -> None:
+    classifier, featurizer = trained(storage, context)
+    loaded = LinearIntentClassifier.load({}, storage, Resource("classifier"), context)
+    for text in ("tarvitsemme hitsaajia", "haen työpaikkaa", "moi"):
+        first, second = featurizer.message(text), featurizer.message(text)
+        classifier.process([first])
+        loaded.process([second])
+        assert first.get("intent_ranking") == second.get("intent_ranking")
+
+
+def test_a_stored_file_with_untrusted_types_is_refused(
+    storage: LocalModelStorage, context: ExecutionContext, tmp_path: Path
+) -> None:
+    trained(storage, context)
+    with storage.write_to(Resource("classifier")) as directory:
+        sio.dump({"payload": Path("/etc/passwd")}, directory / "classifier.skops")
+    with pytest.raises(ClassifierNotLoadable, match="not trusted"):
+        LinearIntentClassifier.load({}, storage, Resource("classifier"), context)
+
+
+def test_a_message_without_features_gets_no_intent(storage: LocalModelStorage, context: ExecutionContext) -> None:
+    classifier, _ = trained(storage, context)
+    message = Message.build(text="")
+    classifier.process([message])
+    assert message.get("intent") == {"name": None, "confidence": 0.0}
+    assert message.get("intent_ranking") == []
+
+
+def test_one_intent_is_not_enough_to_train(storage: LocalModelStorage, context: ExecutionContext) -> None:
+    data = training_data({"greet": EXAMPLES["greet"]})
+    featurizer = Featurizer(storage, context)
+    featurizer.fit(data)
+    classifier = LinearIntentClassifier.create({}, storage, Resource("single"), context)
+    classifier.train(data)
+    message = featurizer.message("hei")
+    classifier.process([message])
+    assert message.get("intent")["name"] is None
+    loaded = LinearIntentClassifier.load({}, storage, Resource("single"), context)
+    loaded.process([message])
+    assert message.get("intent")["name"] is None
