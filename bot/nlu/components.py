@@ -16,6 +16,7 @@ training cache notice when the code or the data files change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -53,26 +54,22 @@ def _fingerprint(*extra: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-_MORPHOLOGY: FinnishMorphology | None = None
-_DETECTOR: LanguageDetector | None = None
 # A message is read as Finnish unless the detector is at least this sure it is not.
 NOT_FINNISH_CONFIDENCE = 0.5
+# What is stripped from a token before it is looked up.
+_PUNCTUATION = ".,!?;:\"'()"
 
 
+@functools.cache
 def morphology() -> FinnishMorphology:
-    """One Voikko instance per process, opened on first use."""
-    global _MORPHOLOGY  # noqa: PLW0603 - a process-wide handle to a C library
-    if _MORPHOLOGY is None:
-        _MORPHOLOGY = FinnishMorphology()
-    return _MORPHOLOGY
+    """One Voikko instance per process (a handle to a C library), opened on first use."""
+    return FinnishMorphology()
 
 
+@functools.cache
 def detector() -> LanguageDetector:
-    """One language detector per process, loaded on first use."""
-    global _DETECTOR  # noqa: PLW0603 - a process-wide model of 100 MB
-    if _DETECTOR is None:
-        _DETECTOR = LanguageDetector()
-    return _DETECTOR
+    """One language detector per process (a model of 100 MB), loaded on first use."""
+    return LanguageDetector()
 
 
 def is_finnish(text: str) -> bool:
@@ -110,11 +107,11 @@ class VoikkoTokenizer(WhitespaceTokenizer):
         if self._config["other_languages_as_written"] and not is_finnish(message.get(TEXT) or ""):
             # English and Swedish: the word as written; Voikko would misread it.
             for token in tokens:
-                token.lemma = token.text.lower().strip(".,!?;:\"'()")
+                token.lemma = token.text.lower().strip(_PUNCTUATION)
             return tokens
         analyse = morphology().analyse
         for token in tokens:
-            analysis = analyse(token.text.strip(".,!?;:\"'()"))
+            analysis = analyse(token.text.strip(_PUNCTUATION))
             token.lemma = analysis.lemma_string if self._config["compound_parts"] else analysis.lemma
             token.set("morphology", analysis)
         return tokens
