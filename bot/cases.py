@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.lifecycle import SYSTEM, assign, today_in
 from bot.models import Case, OutboxMessage, utc
 from bot.network import Network
 from bot.repositories import CaseRepository, OutboxRepository
@@ -23,7 +24,6 @@ from bot.routing import RoutingRequest, route
 logger = logging.getLogger(__name__)
 
 CHANNELS = ("rest", "web", "telegram")
-SYSTEM = "frontdoor"
 
 
 class CaseError(ValueError):
@@ -157,7 +157,8 @@ class CaseService:
                     sector=intake.sector,
                     language=intake.language,
                 ),
-                cases.open_cases_by_mentor(),
+                cases.workload(),
+                today_in(now, self.network),
             )
             case = cases.add(
                 Case(
@@ -172,11 +173,7 @@ class CaseService:
                     sector=intake.sector,
                     municipality=intake.municipality,
                     place_named=intake.place_named,
-                    area=decision.area,
-                    partner=decision.partner,
-                    mentor=decision.mentor,
-                    status="assigned",
-                    routing_reason=decision.reason,
+                    status="new",
                     consent=True,
                     consent_at=now,
                     privacy_notice_version=intake.privacy_notice_version,
@@ -188,17 +185,7 @@ class CaseService:
             )
             case.reference = reference_for(case.id, now)
             cases.record(case, "created", SYSTEM, now, channel=intake.channel, consent_notice=intake.privacy_notice_version)
-            cases.record(
-                case,
-                "assigned",
-                SYSTEM,
-                now,
-                partner=decision.partner,
-                mentor=decision.mentor,
-                reason=decision.reason,
-                to_coordinator=decision.to_coordinator,
-            )
-            self._queue_notifications(OutboxRepository(session), case, decision.mentor, now)
+            assign(session, self.network, case, decision, status="assigned", now=now)
             reference = case.reference
         logger.info("case %s created: need=%s area=%s → %s", reference, intake.need, decision.area, decision.mentor)
         mentor = self.network.mentor(decision.mentor)
@@ -209,26 +196,6 @@ class CaseService:
             mentor_name=mentor.name if mentor else decision.mentor,
             to_coordinator=decision.to_coordinator,
         )
-
-    def _queue_notifications(self, outbox: OutboxRepository, case: Case, mentor_id: str, now: datetime) -> None:
-        mentor = self.network.mentor(mentor_id)
-        if mentor is None:  # the network guarantees the coordinator exists
-            raise CaseError(f"mentor '{mentor_id}' is not in the network")
-        for i, channel in enumerate(mentor.channels):
-            outbox.add(
-                OutboxMessage(
-                    idempotency_key=f"{case.reference}:case_assigned:{mentor.id}:{channel.kind}:{i}",
-                    case_id=case.id,
-                    kind="case_assigned",
-                    recipient=mentor.id,
-                    channel=channel.kind,
-                    address=channel.address,
-                    status="pending",
-                    attempts=0,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-            )
 
     def list_cases(self, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         with self.sessions.begin() as session:

@@ -23,7 +23,11 @@ NAMING = {
 Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING))
 
 CASE_STATUSES = ("new", "assigned", "accepted", "contacted", "closed", "declined", "forwarded", "escalated")
-OPEN_STATUSES = ("new", "assigned", "accepted", "contacted", "escalated")
+# Waiting for a mentor to accept; the status names how the case reached them:
+# routed first, handed on after a decline, forwarded by a mentor, or escalated
+# when the previous mentor did not accept in time.
+AWAITING_STATUSES = ("assigned", "declined", "forwarded", "escalated")
+OPEN_STATUSES = ("new", *AWAITING_STATUSES, "accepted", "contacted")
 
 
 class Case(Base):
@@ -49,6 +53,8 @@ class Case(Base):
     mentor = Column(String(80), nullable=True, index=True)
     status = Column(String(20), nullable=False, index=True)
     routing_reason = Column(Text, nullable=True)
+    assigned_at = Column(DateTime(timezone=True), nullable=True, index=True)
+    respond_by = Column(DateTime(timezone=True), nullable=True, index=True)
     consent = Column(Boolean, nullable=False)
     consent_at = Column(DateTime(timezone=True), nullable=True)
     privacy_notice_version = Column(String(40), nullable=True)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -24,6 +26,9 @@ logger = logging.getLogger(__name__)
 PARTNER_KINDS = ("education_provider", "employment_services", "business_services", "coordination", "other")
 CHANNEL_KINDS = ("email", "telegram", "webhook")
 LANGUAGES = ("fi", "en", "sv")
+# Network upkeep, shared out among partners as in the seeds: who coordinates
+# the mentor network, who gathers foresight data, who keeps the web service.
+UPKEEP_ROLES = ("mentor_network", "foresight", "web_service")
 
 
 class NetworkError(ValueError):
@@ -56,6 +61,11 @@ class Mentor:
     languages: frozenset[str] = frozenset({"fi"})
     capacity: int = 20
     channels: tuple[Channel, ...] = ()
+    away: tuple[tuple[date, date], ...] = ()
+
+    def available_on(self, day: date) -> bool:
+        """Whether the mentor is at work on ``day`` (not inside an away period)."""
+        return not any(start <= day <= end for start, end in self.away)
 
     def handles(self, need: str, sector: str | None) -> bool:
         """Whether the mentor's own focus (if any) covers this case."""
@@ -87,6 +97,16 @@ class Area:
 
 
 @dataclass(frozen=True)
+class Service:
+    """The network's promise: a case is accepted within so many working hours."""
+
+    response_hours: float = 8.0
+    day_starts: time = time(8, 0)
+    day_ends: time = time(16, 0)
+    timezone: str = "Europe/Helsinki"
+
+
+@dataclass(frozen=True)
 class Network:
     """The whole network as routing sees it."""
 
@@ -98,6 +118,8 @@ class Network:
     coordinator: Mentor
     contact_email: str
     contact_phone: str | None = None
+    service: Service = Service()
+    roles: Mapping[str, str] = field(default_factory=dict)
     _mentor_index: Mapping[str, Mentor] = field(default_factory=dict, compare=False, repr=False)
 
     def mentor(self, mentor_id: str) -> Mentor | None:
@@ -201,6 +223,68 @@ class _Checker:
             result.append(Channel(kind=kind, address=None if address is None else str(address)))
         return tuple(result)
 
+    def away(self, raw: Mapping[str, Any], where: str) -> tuple[tuple[date, date], ...]:
+        values = raw.get("away") or []
+        example = "e.g. 'away: [{from: 2026-12-21, to: 2027-01-06}]'"
+        if not isinstance(values, list):
+            self.problem(f"{where}.away", f"expected a list of periods, {example}")
+            return ()
+        periods: list[tuple[date, date]] = []
+        for i, entry in enumerate(values):
+            here = f"{where}.away[{i}]"
+            start = entry.get("from") if isinstance(entry, dict) else None
+            end = entry.get("to") if isinstance(entry, dict) else None
+            if not isinstance(start, date) or not isinstance(end, date):
+                self.problem(here, f"expected dates 'from' and 'to' as YYYY-MM-DD, {example}")
+            elif end < start:
+                self.problem(here, f"ends ({end}) before it starts ({start})")
+            else:
+                periods.append((start, end))
+        return tuple(periods)
+
+    def service(self, raw: Any) -> Service:
+        if raw is None:
+            return Service()
+        if not isinstance(raw, dict):
+            self.problem("service", "expected 'response_hours', 'working_hours' and 'timezone'")
+            return Service()
+        hours = raw.get("response_hours", 8)
+        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0:
+            self.problem("service.response_hours", f"must be a positive number of working hours, got {hours!r}")
+            hours = 8
+        starts, ends = time(8, 0), time(16, 0)
+        span = str(raw.get("working_hours", "08:00-16:00"))
+        try:
+            first, last = (time.fromisoformat(part.strip()) for part in span.split("-"))
+            if first >= last:
+                raise ValueError
+            starts, ends = first, last
+        except ValueError:
+            self.problem("service.working_hours", f"expected a span like '08:00-16:00', got {span!r}")
+        zone = str(raw.get("timezone", "Europe/Helsinki"))
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problem("service.timezone", f"unknown time zone {zone!r} (e.g. Europe/Helsinki)")
+            zone = "Europe/Helsinki"
+        return Service(response_hours=float(hours), day_starts=starts, day_ends=ends, timezone=zone)
+
+    def roles(self, raw: Any, holders: set[str]) -> dict[str, str]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.problem("roles", f"expected a mapping of role to partner or mentor id (roles: {', '.join(UPKEEP_ROLES)})")
+            return {}
+        result: dict[str, str] = {}
+        for role, holder in raw.items():
+            if role not in UPKEEP_ROLES:
+                self.problem(f"roles.{role}", f"unknown role (known: {', '.join(UPKEEP_ROLES)})")
+            elif str(holder) not in holders:
+                self.problem(f"roles.{role}", f"'{holder}' is neither a partner nor a mentor of this network")
+            else:
+                result[str(role)] = str(holder)
+        return result
+
     def languages(self, raw: Mapping[str, Any], where: str) -> frozenset[str]:
         langs = self.id_list(raw, "languages", where, set(LANGUAGES), "language")
         return langs or frozenset({"fi"})
@@ -228,6 +312,7 @@ class _Checker:
             languages=self.languages(raw, where),
             capacity=capacity,
             channels=channels,
+            away=self.away(raw, where),
         )
 
     def area(self, raw: Mapping[str, Any], where: str, seen: dict[str, str]) -> Area:
@@ -297,6 +382,8 @@ def parse_network(raw: Any, path: Path, taxonomy: Taxonomy, municipalities: Muni
         check.problem("coordinator", "is missing: every network needs a coordinator who gets the cases nobody else can take")
         coordinator_raw = {"id": "coordinator", "name": "coordinator", "channels": [{"email": "coordinator@example.org"}]}
     coordinator = check.mentor(coordinator_raw, "coordinator", partner_ids, partner_required=False)
+    service = check.service(raw.get("service"))
+    roles = check.roles(raw.get("roles"), partner_ids | {m.id for m in mentors} | {coordinator.id})
 
     if check.problems:
         raise NetworkError(path, check.problems)
@@ -309,6 +396,8 @@ def parse_network(raw: Any, path: Path, taxonomy: Taxonomy, municipalities: Muni
         coordinator=coordinator,
         contact_email=contact_email,
         contact_phone=check.text(head, "contact_phone", "network", required=False) or None,
+        service=service,
+        roles=roles,
         _mentor_index={m.id: m for m in mentors},
     )
 

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.models import OPEN_STATUSES, Case, CaseEvent, OutboxMessage
+from bot.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseEvent, OutboxMessage
+from bot.routing import Workload
 
 
 class CaseRepository:
@@ -35,6 +36,33 @@ class CaseRepository:
             .group_by(Case.mentor)
         )
         return {mentor: count for mentor, count in rows}
+
+    def workload(self) -> Workload:
+        """Open cases per mentor and when each last got a case: what routing weighs."""
+        last = self.session.execute(
+            select(Case.mentor, func.max(Case.assigned_at)).where(Case.mentor.is_not(None)).group_by(Case.mentor)
+        )
+        return Workload(
+            open_cases=self.open_cases_by_mentor(),
+            last_assigned={mentor: at for mentor, at in last if at is not None},
+        )
+
+    def overdue(self, now: datetime) -> Sequence[Case]:
+        """Cases still waiting for a mentor to accept after their deadline."""
+        query = (
+            select(Case)
+            .where(Case.status.in_(AWAITING_STATUSES), Case.respond_by.is_not(None), Case.respond_by <= now)
+            .order_by(Case.respond_by, Case.id)
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.execute(query).scalars().all()
+
+    def declined_by(self, case: Case) -> frozenset[str]:
+        """Mentors who declined or passed on this case: it never goes back to them."""
+        events = self.session.execute(
+            select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind.in_(("declined", "escalated")))
+        ).scalars()
+        return frozenset(str(e.detail.get("from_mentor")) for e in events if e.detail.get("from_mentor"))
 
     def list(self, status: str | None = None, limit: int | None = None) -> Sequence[Case]:
         query = select(Case).order_by(Case.id)
