@@ -7,7 +7,9 @@ Entry points (the action server, the CLI, ``frontdoor run``) call
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cases import CaseService
 from bot.database import make_engine, make_sessionmaker, upgrade
 from bot.lemmas import open_morphology
+from bot.lifecycle import Lifecycle
 from bot.municipalities import Lemmatizer, Municipalities
 from bot.needs import Taxonomy, load_taxonomy
 from bot.network import Network, load_network
@@ -37,10 +40,18 @@ class FrontDoor:
     engine: Engine
     sessions: sessionmaker[Session]
     cases: CaseService
+    lifecycle: Lifecycle
 
 
-def create_frontdoor(settings: Settings, *, migrate: bool = True) -> FrontDoor:
-    """Load the taxonomy and network, open the database (migrated to the newest schema)."""
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create_frontdoor(settings: Settings, *, migrate: bool = True, clock: Callable[[], datetime] = _now) -> FrontDoor:
+    """Load the taxonomy and network, open the database (migrated to the newest schema).
+
+    ``clock`` is what every service takes as "now": tests move it forward.
+    """
     taxonomy = load_taxonomy()
     morphology = open_morphology()
     lemmatizer = morphology.baseforms if morphology else None
@@ -59,5 +70,6 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True) -> FrontDoor:
         network=network,
         engine=engine,
         sessions=sessions,
-        cases=CaseService(sessions, network),
+        cases=CaseService(sessions, network, clock),
+        lifecycle=Lifecycle(sessions, network, clock),
     )

@@ -7,17 +7,21 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import create_frontdoor
+from bot.app import FrontDoor, create_frontdoor
 from bot.database import make_engine, upgrade
 from bot.lemmas import open_lemmatizer
+from bot.lifecycle import CaseNotFound, TransitionError, today_in
 from bot.municipalities import Municipalities
 from bot.needs import load_taxonomy
-from bot.network import NetworkError, load_network
+from bot.network import LANGUAGES, NetworkError, load_network
+from bot.repositories import CaseRepository
+from bot.routing import RoutingRequest, route
 from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -58,6 +62,37 @@ def build_parser() -> argparse.ArgumentParser:
     show = cases.add_parser("show", parents=[common], help="one case with its events and routing reason")
     show.add_argument("reference", help="the case reference, e.g. FD-2026-00042")
     show.add_argument("--json", action="store_true", help="print JSON")
+
+    for action, text in (
+        ("accept", "the mentor takes the case on"),
+        ("decline", "hand the case back: it goes to the next best mentor"),
+        ("forward", "pass the case to another partner"),
+        ("contacted", "the customer has been contacted"),
+        ("close", "the case is done"),
+    ):
+        change = cases.add_parser(action, parents=[common], help=text)
+        change.add_argument("reference", help="the case reference, e.g. FD-2026-00042")
+        change.add_argument(
+            "--as", dest="actor", required=True, metavar="MENTOR_ID", help="who does it (its mentor or the coordinator)"
+        )
+        if action == "forward":
+            change.add_argument("--partner", required=True, help="the partner id to forward to")
+        if action == "decline":
+            change.add_argument("--reason", help="why (stored with the event)")
+        else:
+            change.add_argument("--note", help="a note stored with the event")
+
+    routing = commands.add_parser("route", parents=[common], help="who would get a case? (stores nothing)")
+    routing.add_argument(
+        "--dry-run", action="store_true", help="only answer who would get it (the command never stores anything)"
+    )
+    routing.add_argument("--need", required=True, help="need id of needs.yml, e.g. apprenticeship")
+    routing.add_argument("--municipality", help="where, e.g. Kouvola or Haukiputaalla (a former municipality counts)")
+    routing.add_argument("--sector", help="sector id of needs.yml, e.g. logistics")
+    routing.add_argument("--language", default="fi", help="fi, en or sv (default fi)")
+    routing.add_argument("--json", action="store_true", help="print JSON")
+
+    commands.add_parser("escalate", parents=[common], help="escalate every case not accepted in time, once, and exit")
 
     check = commands.add_parser("check-network", parents=[common], help="validate a network file")
     check.add_argument("path", nargs="?", type=Path, help="the file (default: --network, FRONTDOOR_NETWORK or the demo network)")
@@ -111,6 +146,76 @@ def _check_network(settings: Settings, path: Path | None) -> int:
     return 0
 
 
+CHANGES = ("accept", "decline", "forward", "contacted", "close")
+
+
+def _change(frontdoor: FrontDoor, args: argparse.Namespace) -> int:
+    lifecycle = frontdoor.lifecycle
+    try:
+        if args.cases_command == "accept":
+            outcome = lifecycle.accept(args.reference, args.actor)
+        elif args.cases_command == "contacted":
+            outcome = lifecycle.contacted(args.reference, args.actor, note=args.note)
+        elif args.cases_command == "close":
+            outcome = lifecycle.close(args.reference, args.actor, note=args.note)
+        elif args.cases_command == "decline":
+            outcome = lifecycle.decline(args.reference, args.actor, reason=args.reason)
+        else:
+            outcome = lifecycle.forward(args.reference, args.actor, args.partner, note=args.note)
+    except (TransitionError, CaseNotFound) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{outcome.reference}: {outcome.status}, with {outcome.mentor}" + (f" ({outcome.partner})" if outcome.partner else ""))
+    if args.cases_command in ("decline", "forward") and outcome.reason:
+        print(f"why: {outcome.reason}")
+    return 0
+
+
+def _dry_run(frontdoor: FrontDoor, args: argparse.Namespace) -> int:
+    problems = []
+    taxonomy = frontdoor.taxonomy
+    if args.need not in taxonomy.needs:
+        problems.append(f"unknown need '{args.need}' (known: {', '.join(sorted(taxonomy.needs))})")
+    if args.sector and args.sector not in taxonomy.sectors:
+        problems.append(f"unknown sector '{args.sector}' (known: {', '.join(sorted(taxonomy.sectors))})")
+    if args.language not in LANGUAGES:
+        problems.append(f"unknown language '{args.language}' (known: {', '.join(LANGUAGES)})")
+    place = frontdoor.municipalities.resolve(args.municipality) if args.municipality else None
+    if args.municipality and place is None:
+        problems.append(f"unknown municipality '{args.municipality}': give a Finnish municipality, e.g. Kouvola")
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    request = RoutingRequest(
+        need=args.need,
+        municipality=place.municipality if place else None,
+        place_named=place.former if place else None,
+        sector=args.sector,
+        language=args.language,
+    )
+    now = datetime.now(timezone.utc)
+    with frontdoor.sessions.begin() as session:
+        work = CaseRepository(session).workload()
+    decision = route(frontdoor.network, request, work, today_in(now, frontdoor.network))
+    answer = {
+        "partner": decision.partner,
+        "mentor": decision.mentor,
+        "area": decision.area,
+        "to_coordinator": decision.to_coordinator,
+        "reason": decision.reason,
+    }
+    if args.json:
+        print(json.dumps(answer, ensure_ascii=False, indent=2))
+    else:
+        mentor = frontdoor.network.mentor(decision.mentor)
+        print(
+            f"partner: {decision.partner or '-'}\nmentor:  {decision.mentor} ({mentor.name if mentor else '?'})\narea:    {decision.area or '-'}"
+        )
+        print(f"why:     {decision.reason}")
+    return 0
+
+
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     """Carry out one parsed command; returns the exit status."""
     if args.command == "check-network":
@@ -128,6 +233,16 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
         return serve(settings, port=args.port or settings.action_port)
     frontdoor = create_frontdoor(settings)
+    if args.command == "route":
+        return _dry_run(frontdoor, args)
+    if args.command == "escalate":
+        outcomes = frontdoor.lifecycle.escalate_overdue()
+        for outcome in outcomes:
+            print(f"{outcome.reference}: {outcome.status} → {outcome.mentor}")
+        print(f"{len(outcomes)} case(s) escalated")
+        return 0
+    if args.cases_command in CHANGES:
+        return _change(frontdoor, args)
     if args.cases_command == "list":
         rows = frontdoor.cases.list_cases(status=args.status, limit=args.limit)
         if args.json:

@@ -22,6 +22,7 @@ from types import FrameType
 import requests
 
 from bot.app import create_frontdoor
+from bot.scheduler import start_scheduler
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web import start_web_server
 
@@ -150,7 +151,7 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
         print(f"error: no trained model at {model}: run 'make setup' (it trains one)", file=sys.stderr)
         return 2
     # Fail here, with a clear message, on a broken network file or database.
-    create_frontdoor(settings).engine.dispose()
+    frontdoor = create_frontdoor(settings)
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -160,12 +161,19 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
 
     web = start_web_server(settings)
+    scheduler = start_scheduler(frontdoor.lifecycle, settings.escalation_seconds)
     children = _start(settings, model, PROJECT_ROOT / "var" / "run")
     print(f"rasa:     http://localhost:{settings.rasa_port}  (REST: /webhooks/rest/webhook, socket.io: /socket.io)", flush=True)
     print(f"actions:  http://localhost:{settings.action_port}/webhook", flush=True)
     print(f"web:      http://localhost:{settings.web_port}/  (privacy notice: {settings.privacy_notice_url('fi')})", flush=True)
     print(f"database: {settings.database_url.split('@')[-1]}", flush=True)
     print(f"network:  {settings.network_path}", flush=True)
+    service = frontdoor.network.service
+    print(
+        f"escalation: every {settings.escalation_seconds} s, cases not accepted within {service.response_hours:g} working hours "
+        f"({service.day_starts:%H:%M}-{service.day_ends:%H:%M} {service.timezone}, Finnish public holidays off)",
+        flush=True,
+    )
     for line in optional_parts(settings):
         print(line, flush=True)
     status = 0
@@ -203,5 +211,7 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
         return status
     finally:
         _stop(children)
+        scheduler.shutdown(wait=False)
+        frontdoor.engine.dispose()
         web.shutdown()
         print("stopped", flush=True)

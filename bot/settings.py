@@ -48,6 +48,8 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org"
     smtp_url: str | None = None
     log_level: str = "INFO"
+    # How often the running front door looks for cases not accepted in time.
+    escalation_seconds: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +69,7 @@ class Settings:
             telegram_api_url=(env.get("FRONTDOOR_TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/"),
             smtp_url=env.get("FRONTDOOR_SMTP_URL") or None,
             log_level=(env.get("FRONTDOOR_LOG_LEVEL") or "INFO").upper(),
+            escalation_seconds=_int(env, "FRONTDOOR_ESCALATION_SECONDS", 60),
         )
 
     def with_overrides(self, *, database_url: str | None = None, network_path: Path | None = None) -> Settings:

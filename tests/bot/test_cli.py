@@ -76,3 +76,57 @@ def test_an_unusable_database_url_is_named(tmp_path: Path) -> None:
     result = run("cases", "list", "--database-url", "postgresql://nobody@127.0.0.1:1/nothing")
     assert result.returncode == 2
     assert "case database cannot be used" in result.stderr and "Traceback" not in result.stderr
+
+
+OULU = str(DEFAULT_NETWORK.parent / "oulu.yml")
+
+
+def test_route_dry_run_answers_who_would_get_it_and_why(settings: Settings) -> None:
+    result = run(
+        "route", "--dry-run", "--need", "learning_placement", "--municipality", "Haukiputaalla",
+        "--network", OULU, "--database-url", settings.database_url, "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert (answer["partner"], answer["mentor"], answer["area"]) == ("osao-pohjoinen", "osao-jaana", "pohjoinen-oulu")
+    assert answer["reason"].startswith("need=learning_placement, area=pohjoinen-oulu, language=fi → partner osao-pohjoinen")
+    outside = run("route", "--dry-run", "--need", "recruitment", "--municipality", "Tampere", "--network", OULU,
+                  "--database-url", settings.database_url)  # fmt: skip
+    assert outside.returncode == 0
+    assert "mentor:  keskus-koordinaattori (Kaisa Keskinen)" in outside.stdout
+    assert "no partner offers this need here" in outside.stdout
+
+
+def test_route_names_every_bad_argument(settings: Settings) -> None:
+    result = run("route", "--dry-run", "--need", "trainig", "--municipality", "Narnia", "--sector", "space",
+                 "--database-url", settings.database_url)  # fmt: skip
+    assert result.returncode == 2
+    assert "unknown need 'trainig' (known: apprenticeship," in result.stderr
+    assert "unknown sector 'space'" in result.stderr
+    assert "unknown municipality 'Narnia'" in result.stderr
+
+
+def test_mentors_move_a_case_along_from_the_command_line(frontdoor: FrontDoor, settings: Settings) -> None:
+    reference = frontdoor.cases.create_case(INTAKE).reference
+    common = ("--database-url", settings.database_url)
+    declined = run("cases", "decline", reference, "--as", "ao-marja", "--reason", "ei kapasiteettia", *common)
+    assert declined.returncode == 0, declined.stderr
+    assert declined.stdout.startswith(f"{reference}: declined, with ao-pekka (kymi-ammattiopisto)")
+    assert "why: need=apprenticeship" in declined.stdout
+    refused = run("cases", "accept", reference, "--as", "ao-marja", *common)
+    assert refused.returncode == 1
+    assert f"'ao-marja' does not hold case {reference}" in refused.stderr
+    assert run("cases", "accept", reference, "--as", "ao-pekka", *common).returncode == 0
+    closed = run("cases", "close", reference, "--as", "ao-pekka", "--note", "sovittu", *common)
+    assert closed.returncode == 0 and f"{reference}: closed" in closed.stdout
+    again = run("cases", "close", reference, "--as", "ao-pekka", *common)
+    assert again.returncode == 1 and "is closed: it cannot be closed" in again.stderr
+    shown = json.loads(run("cases", "show", reference, "--json", *common).stdout)
+    assert [e["kind"] for e in shown["events"]] == ["created", "assigned", "declined", "assigned", "accepted", "closed"]
+    assert shown["status"] == "closed"
+
+
+def test_escalate_runs_one_round(frontdoor: FrontDoor, settings: Settings) -> None:
+    result = run("escalate", "--database-url", settings.database_url)
+    assert result.returncode == 0, result.stderr
+    assert "0 case(s) escalated" in result.stdout

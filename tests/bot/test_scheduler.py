@@ -1,0 +1,46 @@
+"""The escalation job as the running front door schedules it."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+from bot.app import create_frontdoor
+from bot.lifecycle import Lifecycle
+from bot.scheduler import escalate, start_scheduler
+from bot.settings import Settings
+from tests.bot.test_lifecycle import INTAKE, Clock
+
+
+def test_the_scheduled_job_escalates_an_overdue_case(settings: Settings) -> None:
+    clock = Clock(datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc))
+    app = create_frontdoor(settings, clock=clock)
+    reference = app.cases.create_case(INTAKE).reference
+    clock.now += timedelta(days=3)
+    scheduler = start_scheduler(app.lifecycle, every_seconds=0.2)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            shown = app.cases.show_case(reference)
+            if shown and shown["status"] == "escalated":
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # a few more rounds: they must not escalate it again
+    finally:
+        scheduler.shutdown(wait=True)
+    shown = app.cases.show_case(reference)
+    assert shown is not None and shown["status"] == "escalated" and shown["mentor"] == "ao-pekka"
+    assert [e["kind"] for e in shown["events"]].count("escalated") == 1
+    app.engine.dispose()
+
+
+def test_a_database_error_does_not_stop_the_job(settings: Settings, tmp_path: Path) -> None:
+    app = create_frontdoor(settings)
+    broken = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}", future=True)
+    lifecycle = Lifecycle(sessionmaker(broken, future=True), app.network)
+    assert escalate(lifecycle) == 0
+    app.engine.dispose()
