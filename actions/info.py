@@ -56,9 +56,19 @@ class ActionCaseStatus(FrontDoorAction):
     async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         text = str(tracker.latest_message.get("text") or "")
         reference = find_reference(text) or tracker.get_slot("case_reference")
-        status = await blocking(services.frontdoor.cases.status_of, reference) if reference else None
-        if status is None:
+        if not reference:
             say(services, dispatcher, tracker, "case_status_unknown", contact=contact_text(services.frontdoor))
+            return []
+        emails = [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "email"]
+        status = await blocking(
+            services.frontdoor.cases.status_for,
+            reference,
+            conversation_id=tracker.sender_id,
+            email=str(emails[0]) if emails else None,
+        )
+        if status is None:
+            # Not this conversation's case and no matching email: say nothing about it.
+            say(services, dispatcher, tracker, "case_status_verify", reference=reference)
             return []
         language = tracker.get_slot("language") or "fi"
         say(

@@ -40,7 +40,8 @@ class ActionSubmitCase(FrontDoorAction):
         person = receipt.mentor_name
         if receipt.partner_name:
             person = f"{receipt.mentor_name} ({receipt.partner_name})"
-        say(services, dispatcher, tracker, "case_created", reference=receipt.reference, contact_person=person)
+        key = "case_linked" if receipt.linked else "case_created"
+        say(services, dispatcher, tracker, key, reference=receipt.reference, contact_person=person)
         return [
             SlotSet("case_reference", receipt.reference),
             SlotSet("awaiting_confirmation", False),

@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,6 +59,9 @@ class Receipt:
     partner_name: str | None
     mentor_name: str
     to_coordinator: bool
+    # The same person asked for the same need a few days ago: this request
+    # was added to that case instead of making a second one.
+    linked: bool = False
 
 
 REFERENCE_PATTERN = re.compile(r"\bFD-(\d{4})-(\d{5})\b", re.IGNORECASE)
@@ -146,6 +149,9 @@ class CaseService:
         if intake.channel not in CHANNELS:
             raise CaseError(f"unknown channel '{intake.channel}' (known: {', '.join(CHANNELS)})")
         now = self.clock()
+        linked = self._link_to_recent(intake, now)
+        if linked is not None:
+            return linked
         with self.sessions.begin() as session:
             cases = CaseRepository(session)
             decision = route(
@@ -197,17 +203,47 @@ class CaseService:
             to_coordinator=decision.to_coordinator,
         )
 
+    def _link_to_recent(self, intake: Intake, now: datetime) -> Receipt | None:
+        """Add a repeated request to the person's open case for the same need, if one is recent."""
+        since = now - timedelta(days=self.network.service.duplicate_days)
+        with self.sessions.begin() as session:
+            cases = CaseRepository(session)
+            case = cases.recent_open(intake.need, email=intake.email, phone=intake.phone, since=since)
+            if case is None:
+                return None
+            cases.record(case, "repeated", SYSTEM, now, channel=intake.channel, need_text=intake.need_text)
+            case.updated_at = now
+            reference, mentor_id, partner_id = case.reference, case.mentor, case.partner
+        logger.info("case %s: the same need again from the same person, linked", reference)
+        mentor = self.network.mentor(mentor_id) if mentor_id else None
+        partner = self.network.partner(partner_id) if partner_id else None
+        return Receipt(
+            reference=reference,
+            partner_name=partner.name if partner else None,
+            mentor_name=mentor.name if mentor else str(mentor_id),
+            to_coordinator=mentor_id == self.network.coordinator.id,
+            linked=True,
+        )
+
     def list_cases(self, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         with self.sessions.begin() as session:
             cases = CaseRepository(session).list(status=status, limit=limit)
             outbox = OutboxRepository(session).for_cases([c.id for c in cases])
             return [case_summary(c, outbox.get(c.id, [])) for c in cases]
 
-    def status_of(self, reference: str) -> str | None:
-        """Only the status of a case: what a customer who knows the reference may learn."""
+    def status_for(self, reference: str, *, conversation_id: str | None, email: str | None = None) -> str | None:
+        """The case's status, only for its owner: the conversation that made it, or whoever gives its email.
+
+        ``None`` both when there is no such case and when the asker is not its
+        owner, so the answer does not reveal which references exist.
+        """
         with self.sessions.begin() as session:
             case = CaseRepository(session).by_reference(reference)
-            return case.status if case else None
+            if case is None:
+                return None
+            same_conversation = conversation_id is not None and case.conversation_id == conversation_id
+            same_email = bool(email and case.email and email.strip().casefold() == case.email.casefold())
+            return case.status if same_conversation or same_email else None
 
     def show_case(self, reference: str) -> dict[str, Any] | None:
         with self.sessions.begin() as session:

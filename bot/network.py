@@ -104,6 +104,9 @@ class Service:
     day_starts: time = time(8, 0)
     day_ends: time = time(16, 0)
     timezone: str = "Europe/Helsinki"
+    # A second request for the same need from the same person within this
+    # many days joins the first case.
+    duplicate_days: int = 3
 
 
 @dataclass(frozen=True)
@@ -267,7 +270,11 @@ class _Checker:
         except (ZoneInfoNotFoundError, ValueError):
             self.problem("service.timezone", f"unknown time zone {zone!r} (e.g. Europe/Helsinki)")
             zone = "Europe/Helsinki"
-        return Service(response_hours=float(hours), day_starts=starts, day_ends=ends, timezone=zone)
+        days = raw.get("duplicate_days", 3)
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            self.problem("service.duplicate_days", f"must be a whole number of days (0 turns linking off), got {days!r}")
+            days = 3
+        return Service(response_hours=float(hours), day_starts=starts, day_ends=ends, timezone=zone, duplicate_days=days)
 
     def roles(self, raw: Any, holders: set[str]) -> dict[str, str]:
         if raw is None:

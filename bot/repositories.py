@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseEvent, OutboxMessage
@@ -63,6 +63,19 @@ class CaseRepository:
             select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind.in_(("declined", "escalated")))
         ).scalars()
         return frozenset(str(e.detail.get("from_mentor")) for e in events if e.detail.get("from_mentor"))
+
+    def recent_open(self, need: str, *, email: str | None, phone: str | None, since: datetime) -> Case | None:
+        """The newest open case for this need from the same email or phone, made after ``since``."""
+        same_person = [column == value for column, value in ((Case.email, email), (Case.phone, phone)) if value]
+        if not same_person:
+            return None
+        query = (
+            select(Case)
+            .where(Case.need == need, Case.status.in_(OPEN_STATUSES), Case.created_at >= since, or_(*same_person))
+            .order_by(Case.created_at.desc())
+            .limit(1)
+        )
+        return self.session.execute(query).scalar_one_or_none()
 
     def list(self, status: str | None = None, limit: int | None = None) -> Sequence[Case]:
         query = select(Case).order_by(Case.id)

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import FrontDoor
+from bot.app import FrontDoor, create_frontdoor
 from bot.cases import CaseError, CaseService, Intake, find_reference
 from bot.models import Case, CaseEvent, OutboxMessage
+from bot.settings import Settings
 
 INTAKE = Intake(
     need="apprenticeship",
@@ -49,13 +50,13 @@ def test_a_case_its_events_and_its_notification_are_stored_together(frontdoor: F
 
 def test_references_are_unique_and_sequential(frontdoor: FrontDoor) -> None:
     first = frontdoor.cases.create_case(INTAKE).reference
-    second = frontdoor.cases.create_case(INTAKE).reference
+    second = frontdoor.cases.create_case(replace(INTAKE, email="toinen@example.org", phone=None)).reference
     assert first != second
     assert int(second.rsplit("-", 1)[1]) == int(first.rsplit("-", 1)[1]) + 1
 
 
 def test_load_spreads_cases_over_mentors(frontdoor: FrontDoor) -> None:
-    mentors = [frontdoor.cases.create_case(INTAKE) for _ in range(2)]
+    mentors = [frontdoor.cases.create_case(replace(INTAKE, email=f"asiakas{i}@example.org", phone=None)) for i in range(2)]
     assert {m.mentor_name for m in mentors} == {"Marja Oppila", "Pekka Sopimus"}
 
 
@@ -97,5 +98,42 @@ def test_a_customer_may_learn_only_the_status(frontdoor: FrontDoor) -> None:
     reference = frontdoor.cases.create_case(INTAKE).reference
     assert find_reference(f"missä mennään asiassa {reference.lower()}?") == reference
     assert find_reference("ei tunnusta") is None
-    assert frontdoor.cases.status_of(reference) == "assigned"
-    assert frontdoor.cases.status_of("FD-2000-00001") is None
+    assert frontdoor.cases.status_for(reference, conversation_id="conv-1") == "assigned"
+    assert frontdoor.cases.status_for("FD-2000-00001", conversation_id="conv-1") is None
+
+
+def test_only_the_owner_learns_the_status(frontdoor: FrontDoor) -> None:
+    reference = frontdoor.cases.create_case(INTAKE).reference
+    status = frontdoor.cases.status_for
+    assert status(reference, conversation_id="someone-else") is None
+    assert status(reference, conversation_id=None, email="other@example.org") is None
+    assert status(reference, conversation_id="someone-else", email=" MAIJA@example.org ") == "assigned"
+    assert status(reference, conversation_id=None, email="") is None
+
+
+def test_the_same_need_again_from_the_same_person_joins_the_first_case(frontdoor: FrontDoor) -> None:
+    first = frontdoor.cases.create_case(INTAKE)
+    again = frontdoor.cases.create_case(replace(INTAKE, email=None, need_text="Vieläkin tarvitaan", channel="web"))
+    assert again.linked and again.reference == first.reference and again.mentor_name == first.mentor_name
+    other_need = frontdoor.cases.create_case(replace(INTAKE, need="staff_training"))
+    assert not other_need.linked and other_need.reference != first.reference
+    shown = frontdoor.cases.show_case(first.reference)
+    assert shown is not None
+    repeated = [e for e in shown["events"] if e["kind"] == "repeated"]
+    assert [e["detail"] for e in repeated] == [{"channel": "web", "need_text": "Vieläkin tarvitaan"}]
+    assert len(frontdoor.cases.list_cases()) == 2
+
+
+def test_a_closed_or_old_case_is_not_joined(settings: Settings) -> None:
+    clock = [datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)]
+    app = create_frontdoor(settings, clock=lambda: clock[0])
+    try:
+        first = app.cases.create_case(INTAKE).reference
+        clock[0] += timedelta(days=4)
+        later = app.cases.create_case(INTAKE).reference
+        assert later != first
+        app.lifecycle.accept(later, "coordinator")
+        app.lifecycle.close(later, "coordinator")
+        assert app.cases.create_case(INTAKE).reference not in (first, later)
+    finally:
+        app.engine.dispose()

@@ -145,8 +145,8 @@ def test_fifty_cases_for_one_partner_spread_by_capacity(tmp_path: Path, clock: C
     app = create_frontdoor(settings, clock=clock)
     try:
         intake = replace(INTAKE, need="instructor_training", municipality="Taivalkoski", sector=None)
-        for _ in range(50):
-            app.cases.create_case(intake)
+        for i in range(50):
+            app.cases.create_case(replace(intake, email=f"asiakas{i}@example.org"))
             clock.now += timedelta(minutes=1)
         cases = app.cases.list_cases()
     finally:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from dataclasses import replace
 
 import requests
 
+from bot.app import create_frontdoor
+from bot.settings import Settings
+from tests.bot.test_cases import INTAKE
 from tests.e2e.conftest import Conversation, Stack
 
 REFERENCE = re.compile(r"FD-\d{4}-\d{5}")
@@ -97,3 +101,20 @@ def test_refusing_consent_stores_nothing(conversation: Conversation, stack: Stac
     answer = conversation.click("En anna lupaa")
     assert "en tallenna tietojasi" in answer and "etuovi@example.org" in answer
     assert _counts(stack) == before
+
+
+def test_status_answers_the_owner_and_refuses_anyone_else(stack: Stack) -> None:
+    app = create_frontdoor(Settings(database_url=stack.database_url))
+    try:
+        reference = app.cases.create_case(replace(INTAKE, conversation_id="the-owner")).reference
+    finally:
+        app.engine.dispose()
+    owner, stranger = Conversation(stack), Conversation(stack)
+    owner.sender = "the-owner"
+    assert "välitetty asiantuntijalle" in owner.say(f"missä vaiheessa asiani {reference} on?")
+    refused = stranger.say(f"Mikä on asian {reference} tilanne?")
+    assert "vain sille, joka sen jätti" in refused and "välitetty asiantuntijalle" not in refused
+    wrong = stranger.say(f"{reference} joku.muu@example.org")
+    assert "vain sille, joka sen jätti" in wrong and "välitetty" not in wrong
+    answer = stranger.say(f"{reference} maija@example.org")
+    assert reference in answer and "välitetty asiantuntijalle" in answer
