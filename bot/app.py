@@ -20,7 +20,7 @@ from bot.lemmas import open_morphology
 from bot.lifecycle import Lifecycle
 from bot.municipalities import Lemmatizer, Municipalities
 from bot.needs import Taxonomy, load_taxonomy
-from bot.network import Network, load_network
+from bot.network import Network, NetworkSource
 from bot.nlu.morphology import FinnishMorphology
 from bot.settings import Settings
 
@@ -36,11 +36,16 @@ class FrontDoor:
     morphology: FinnishMorphology | None
     lemmatizer: Lemmatizer | None
     municipalities: Municipalities
-    network: Network
+    networks: NetworkSource
     engine: Engine
     sessions: sessionmaker[Session]
     cases: CaseService
     lifecycle: Lifecycle
+
+    @property
+    def network(self) -> Network:
+        """The network as it is now: the file is reloaded when it changes."""
+        return self.networks.current()
 
 
 def _now() -> datetime:
@@ -56,7 +61,7 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True, clock: Callabl
     morphology = open_morphology()
     lemmatizer = morphology.baseforms if morphology else None
     municipalities = Municipalities.load(lemmatizer=lemmatizer)
-    network = load_network(settings.network_path, taxonomy, municipalities)
+    networks = NetworkSource(settings.network_path, taxonomy, municipalities)
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
@@ -67,9 +72,9 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True, clock: Callabl
         morphology=morphology,
         lemmatizer=lemmatizer,
         municipalities=municipalities,
-        network=network,
+        networks=networks,
         engine=engine,
         sessions=sessions,
-        cases=CaseService(sessions, network, clock),
-        lifecycle=Lifecycle(sessions, network, clock),
+        cases=CaseService(sessions, networks.current, clock),
+        lifecycle=Lifecycle(sessions, networks.current, clock),
     )

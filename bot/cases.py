@@ -133,15 +133,21 @@ class CaseService:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        network: Network,
+        networks: Callable[[], Network],
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ):
         self.sessions = sessions
-        self.network = network
+        self._networks = networks
         self.clock = clock
+
+    @property
+    def network(self) -> Network:
+        """The network as it is now (the file may have been reloaded)."""
+        return self._networks()
 
     def create_case(self, intake: Intake) -> Receipt:
         """Store, route and queue the mentor's notification in one transaction."""
+        network = self.network
         if not intake.consent:
             raise CaseError("no consent: a case with personal data cannot be stored")
         if not (intake.email or intake.phone):
@@ -155,7 +161,7 @@ class CaseService:
         with self.sessions.begin() as session:
             cases = CaseRepository(session)
             decision = route(
-                self.network,
+                network,
                 RoutingRequest(
                     need=intake.need,
                     municipality=intake.municipality,
@@ -164,7 +170,7 @@ class CaseService:
                     language=intake.language,
                 ),
                 cases.workload(),
-                today_in(now, self.network),
+                today_in(now, network),
             )
             case = cases.add(
                 Case(
@@ -191,11 +197,11 @@ class CaseService:
             )
             case.reference = reference_for(case.id, now)
             cases.record(case, "created", SYSTEM, now, channel=intake.channel, consent_notice=intake.privacy_notice_version)
-            assign(session, self.network, case, decision, status="assigned", now=now)
+            assign(session, network, case, decision, status="assigned", now=now)
             reference = case.reference
         logger.info("case %s created: need=%s area=%s → %s", reference, intake.need, decision.area, decision.mentor)
-        mentor = self.network.mentor(decision.mentor)
-        partner = self.network.partner(decision.partner) if decision.partner else None
+        mentor = network.mentor(decision.mentor)
+        partner = network.partner(decision.partner) if decision.partner else None
         return Receipt(
             reference=reference,
             partner_name=partner.name if partner else None,
@@ -205,7 +211,8 @@ class CaseService:
 
     def _link_to_recent(self, intake: Intake, now: datetime) -> Receipt | None:
         """Add a repeated request to the person's open case for the same need, if one is recent."""
-        since = now - timedelta(days=self.network.service.duplicate_days)
+        network = self.network
+        since = now - timedelta(days=network.service.duplicate_days)
         with self.sessions.begin() as session:
             cases = CaseRepository(session)
             case = cases.recent_open(intake.need, email=intake.email, phone=intake.phone, since=since)
@@ -215,13 +222,13 @@ class CaseService:
             case.updated_at = now
             reference, mentor_id, partner_id = case.reference, case.mentor, case.partner
         logger.info("case %s: the same need again from the same person, linked", reference)
-        mentor = self.network.mentor(mentor_id) if mentor_id else None
-        partner = self.network.partner(partner_id) if partner_id else None
+        mentor = network.mentor(mentor_id) if mentor_id else None
+        partner = network.partner(partner_id) if partner_id else None
         return Receipt(
             reference=reference,
             partner_name=partner.name if partner else None,
             mentor_name=mentor.name if mentor else str(mentor_id),
-            to_coordinator=mentor_id == self.network.coordinator.id,
+            to_coordinator=mentor_id == network.coordinator.id,
             linked=True,
         )
 

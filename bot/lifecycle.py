@@ -124,12 +124,17 @@ class Lifecycle:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        network: Network,
+        networks: Callable[[], Network],
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ):
         self.sessions = sessions
-        self.network = network
+        self._networks = networks
         self.clock = clock
+
+    @property
+    def network(self) -> Network:
+        """The network as it is now (the file may have been reloaded)."""
+        return self._networks()
 
     def _case(self, session: Session, reference: str) -> Case:
         case = CaseRepository(session).by_reference(reference)
@@ -138,13 +143,14 @@ class Lifecycle:
         return case
 
     def _check(self, case: Case, action: str, actor: str) -> None:
+        network = self.network
         allowed = ALLOWED[action]
         if case.status not in allowed:
             raise TransitionError(
                 f"case {case.reference} is {case.status}: it cannot be {_past(action)} "
                 f"(only a case that is {' / '.join(allowed)})"
             )
-        if actor not in (case.mentor, self.network.coordinator.id):
+        if actor not in (case.mentor, network.coordinator.id):
             raise TransitionError(
                 f"'{actor}' does not hold case {case.reference}: only its mentor ({case.mentor}) or the coordinator can change it"
             )
@@ -177,11 +183,12 @@ class Lifecycle:
 
     def decline(self, reference: str, actor: str, reason: str | None = None) -> Outcome:
         """Hand the case back: it goes to the next best mentor, never to one who declined it."""
+        network = self.network
         now = self.clock()
         with self.sessions.begin() as session:
             case = self._case(session, reference)
             self._check(case, "decline", actor)
-            if case.mentor == self.network.coordinator.id:
+            if case.mentor == network.coordinator.id:
                 raise TransitionError(
                     f"case {case.reference} is with the coordinator, who takes what nobody else can: forward it to a partner instead"
                 )
@@ -190,20 +197,21 @@ class Lifecycle:
             cases.record(case, "declined", actor, now, from_mentor=declined, **({"reason": reason} if reason else {}))
             session.flush()
             decision = route(
-                self.network,
+                network,
                 routing_request(case, cases.declined_by(case) | {declined}),
                 cases.workload(),
-                today_in(now, self.network),
+                today_in(now, network),
             )
-            assign(session, self.network, case, decision, status="declined", now=now)
+            assign(session, network, case, decision, status="declined", now=now)
             outcome = self._outcome(case)
         logger.info("case %s declined by %s → %s", outcome.reference, actor, outcome.mentor)
         return outcome
 
     def forward(self, reference: str, actor: str, partner: str, note: str | None = None) -> Outcome:
         """Pass the case to another partner of the network (the network way of working)."""
-        if self.network.partner(partner) is None:
-            known = ", ".join(p.id for p in self.network.partners)
+        network = self.network
+        if network.partner(partner) is None:
+            known = ", ".join(p.id for p in network.partners)
             raise TransitionError(f"unknown partner '{partner}' (known: {known})")
         now = self.clock()
         with self.sessions.begin() as session:
@@ -214,21 +222,22 @@ class Lifecycle:
                 case, "forwarded", actor, now, from_mentor=case.mentor, to_partner=partner, **({"note": note} if note else {})
             )
             exclude = cases.declined_by(case) | {case.mentor, actor}
-            decision = route(self.network, routing_request(case, exclude, partner), cases.workload(), today_in(now, self.network))
-            assign(session, self.network, case, decision, status="forwarded", now=now)
+            decision = route(network, routing_request(case, exclude, partner), cases.workload(), today_in(now, network))
+            assign(session, network, case, decision, status="forwarded", now=now)
             outcome = self._outcome(case)
         logger.info("case %s forwarded by %s to %s → %s", outcome.reference, actor, partner, outcome.mentor)
         return outcome
 
     def escalate_overdue(self) -> list[Outcome]:
         """Escalate every case not accepted by its deadline: to the next mentor, else the coordinator."""
+        network = self.network
         now = self.clock()
         results: list[Outcome] = []
         with self.sessions.begin() as session:
             cases = CaseRepository(session)
             for case in cases.overdue(now):
                 late = case.mentor
-                if late == self.network.coordinator.id:
+                if late == network.coordinator.id:
                     # Nobody above the coordinator: remind once, then wait.
                     cases.record(case, "overdue", SYSTEM, now, mentor=late, respond_by=_iso(case.respond_by))
                     case.respond_by = None
@@ -238,12 +247,12 @@ class Lifecycle:
                 cases.record(case, "escalated", SYSTEM, now, from_mentor=late, respond_by=_iso(case.respond_by))
                 session.flush()
                 decision = route(
-                    self.network,
+                    network,
                     routing_request(case, cases.declined_by(case) | {late}),
                     cases.workload(),
-                    today_in(now, self.network),
+                    today_in(now, network),
                 )
-                assign(session, self.network, case, decision, status="escalated", now=now)
+                assign(session, network, case, decision, status="escalated", now=now)
                 results.append(self._outcome(case))
         for outcome in results:
             logger.info("case %s overdue → %s", outcome.reference, outcome.mentor)

@@ -8,6 +8,7 @@ every problem at once with where it is ("partners[2].needs: unknown need id
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -424,3 +425,56 @@ def load_network(path: Path, taxonomy: Taxonomy, municipalities: Municipalities)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise NetworkError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from None
     return parse_network(raw, path, taxonomy, municipalities)
+
+
+class NetworkSource:
+    """The network file as running processes see it: reloaded when it changes, never replaced by a broken one.
+
+    Every caller asks :meth:`current` for the network; it looks at the
+    file's modification time (one ``stat``) and reloads on a change. A file
+    that does not pass the checks is reported once in the log and the last
+    working network stays in use.
+    """
+
+    def __init__(self, path: Path, taxonomy: Taxonomy, municipalities: Municipalities) -> None:
+        self.path = path
+        self._taxonomy = taxonomy
+        self._municipalities = municipalities
+        self._lock = threading.Lock()
+        self._stamp = self._stat()
+        self._network = load_network(path, taxonomy, municipalities)
+        self._rejected: tuple[int, int] | None = None
+
+    def _stat(self) -> tuple[int, int]:
+        try:
+            info = self.path.stat()
+        except OSError:
+            return (0, 0)
+        return (info.st_mtime_ns, info.st_size)
+
+    def current(self) -> Network:
+        """The newest working network."""
+        stamp = self._stat()
+        if stamp in (self._stamp, self._rejected):
+            return self._network
+        with self._lock:
+            if stamp not in (self._stamp, self._rejected):
+                try:
+                    self._load(stamp)
+                except NetworkError as exc:
+                    self._rejected = stamp
+                    logger.error("network file not reloaded, the previous one stays in use: %s", exc)
+            return self._network
+
+    def reload(self) -> Network:
+        """Load the file now; on problems keep the working network and raise :class:`NetworkError`."""
+        with self._lock:
+            return self._load(self._stat())
+
+    def _load(self, stamp: tuple[int, int]) -> Network:
+        network = load_network(self.path, self._taxonomy, self._municipalities)
+        self._network, self._stamp, self._rejected = network, stamp, None
+        logger.info(
+            "network file reloaded: %s (%d partners, %d mentors)", network.id, len(network.partners), len(network.mentors)
+        )
+        return network

@@ -41,6 +41,6 @@ def test_the_scheduled_job_escalates_an_overdue_case(settings: Settings) -> None
 def test_a_database_error_does_not_stop_the_job(settings: Settings, tmp_path: Path) -> None:
     app = create_frontdoor(settings)
     broken = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}", future=True)
-    lifecycle = Lifecycle(sessionmaker(broken, future=True), app.network)
+    lifecycle = Lifecycle(sessionmaker(broken, future=True), app.networks.current)
     assert escalate(lifecycle) == 0
     app.engine.dispose()
