@@ -9,7 +9,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.review import forget_intake
-from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say
+from actions.runtime import FrontDoorAction, Services, blocking, contact_text, local_time, say, transcript
 from bot.cases import find_reference
 
 
@@ -32,8 +32,21 @@ class ActionOfferHuman(FrontDoorAction):
         return "action_offer_human"
 
     async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
-        say(services, dispatcher, tracker, "human", contact=contact_text(services.frontdoor))
-        return []
+        frontdoor = services.frontdoor
+        reference = tracker.get_slot("case_reference")
+        if reference:
+            # A case from this conversation exists: its mentor is asked to get in touch.
+            contact = await blocking(
+                frontdoor.cases.request_human, reference, conversation_id=tracker.sender_id, transcript=transcript(tracker)
+            )
+            if contact is not None:
+                language = tracker.get_slot("language") or "fi"
+                by = local_time(contact.respond_by, frontdoor.network.service.timezone, language)
+                say(services, dispatcher, tracker, "human_case", mentor=contact.mentor_name, reference=reference, by=by)
+                return []
+        # No case yet: the case that this conversation makes is marked for a person.
+        say(services, dispatcher, tracker, "human", contact=contact_text(frontdoor))
+        return [SlotSet("human_requested", True)]
 
 
 class ActionCancelIntake(FrontDoorAction):

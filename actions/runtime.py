@@ -14,7 +14,9 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -116,6 +118,35 @@ def contact_text(frontdoor: FrontDoor) -> str:
     """How to reach the network without the bot."""
     network = frontdoor.network
     return f"{network.contact_email}, {network.contact_phone}" if network.contact_phone else network.contact_email
+
+
+# How much of the conversation a mentor gets when the customer asks for a person.
+TRANSCRIPT_LINES = 5
+TRANSCRIPT_LINE_LENGTH = 200
+
+
+def transcript(tracker: Tracker) -> tuple[str, ...]:
+    """The customer's first message (usually the need) and their latest ones, in their own words, shortened.
+
+    Button payloads are left out.
+    """
+    lines = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            text = " ".join(str(event.get("text") or "").split())
+            if text and not text.startswith("/"):
+                lines.append(text if len(text) <= TRANSCRIPT_LINE_LENGTH else text[: TRANSCRIPT_LINE_LENGTH - 1] + "…")
+    if len(lines) <= TRANSCRIPT_LINES:
+        return tuple(lines)
+    return (lines[0], "…", *lines[-(TRANSCRIPT_LINES - 1) :])
+
+
+def local_time(moment: datetime, zone: str, language: str) -> str:
+    """A deadline as the customer reads it: "26.11.2026 klo 12.00"."""
+    local = moment.astimezone(ZoneInfo(zone))
+    if language == "en":
+        return f"{local:%d %b %Y} at {local:%H:%M}"
+    return f"{local:%d.%m.%Y} {'kl.' if language == 'sv' else 'klo'} {local:%H.%M}"
 
 
 def say(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say
+from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say, transcript
 from bot.cases import CaseError
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class ActionSubmitCase(FrontDoorAction):
             channel=tracker.get_latest_input_channel(),
             conversation_id=tracker.sender_id,
             privacy_notice_version=frontdoor.settings.privacy_notice_version,
+            transcript=transcript(tracker),
         )
         try:
             receipt = await blocking(frontdoor.cases.create_case, intake)
@@ -47,4 +48,5 @@ class ActionSubmitCase(FrontDoorAction):
             SlotSet("awaiting_confirmation", False),
             SlotSet("need", None),
             SlotSet("need_text", None),
+            SlotSet("human_requested", False),
         ]

@@ -20,6 +20,7 @@ from bot.models import Case, OutboxMessage, utc
 from bot.network import Network
 from bot.repositories import CaseRepository, OutboxRepository
 from bot.routing import RoutingRequest, route
+from bot.servicetime import deadline
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,18 @@ class Intake:
     need_text: str | None = None
     conversation_id: str | None = None
     privacy_notice_version: str | None = None
+    # The customer asked for a person: the mentor sees it, with the conversation so far.
+    human_requested: bool = False
+    transcript: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HumanContact:
+    """Who will contact the customer, and by when (local time of the network)."""
+
+    reference: str
+    mentor_name: str
+    respond_by: datetime
 
 
 @dataclass(frozen=True)
@@ -198,6 +211,8 @@ class CaseService:
             case.reference = reference_for(case.id, now)
             cases.record(case, "created", SYSTEM, now, channel=intake.channel, consent_notice=intake.privacy_notice_version)
             assign(session, network, case, decision, status="assigned", now=now)
+            if intake.human_requested:
+                cases.record(case, "human_requested", SYSTEM, now, transcript=list(intake.transcript))
             reference = case.reference
         logger.info("case %s created: need=%s area=%s → %s", reference, intake.need, decision.area, decision.mentor)
         mentor = network.mentor(decision.mentor)
@@ -231,6 +246,43 @@ class CaseService:
             to_coordinator=mentor_id == network.coordinator.id,
             linked=True,
         )
+
+    def request_human(self, reference: str, *, conversation_id: str, transcript: tuple[str, ...]) -> HumanContact | None:
+        """The customer of an existing case asks for a person: its mentor is told at once.
+
+        Only the conversation that made the case may do this (``None`` otherwise).
+        """
+        now = self.clock()
+        with self.sessions.begin() as session:
+            case = CaseRepository(session).by_reference(reference)
+            if case is None or case.conversation_id != conversation_id or case.mentor is None:
+                return None
+            CaseRepository(session).record(case, "human_requested", SYSTEM, now, transcript=list(transcript))
+            case.updated_at = now
+            mentor = self.network.mentor(case.mentor)
+            for i, channel in enumerate(mentor.channels if mentor else ()):
+                OutboxRepository(session).add(
+                    OutboxMessage(
+                        idempotency_key=f"{case.reference}:human_requested:{len(case.events)}:{case.mentor}:{channel.kind}:{i}",
+                        case_id=case.id,
+                        kind="human_requested",
+                        recipient=case.mentor,
+                        channel=channel.kind,
+                        address=channel.address,
+                        status="pending",
+                        attempts=0,
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
+            contact = HumanContact(
+                reference=case.reference,
+                mentor_name=mentor.name if mentor else case.mentor,
+                # Accepted cases have no deadline left: promise a working day from now.
+                respond_by=utc(case.respond_by) if case.respond_by else deadline(now, self.network.service),
+            )
+        logger.info("case %s: the customer asked for a person", reference)
+        return contact
 
     def list_cases(self, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         with self.sessions.begin() as session:

@@ -7,7 +7,7 @@ form action in ``actions/`` only passes slots in and events out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,6 +151,7 @@ class IntakeRules:
         channel: str | None,
         conversation_id: str,
         privacy_notice_version: str,
+        transcript: Sequence[str] = (),
     ) -> Intake:
         """The case to create from the confirmed slots."""
 
@@ -175,5 +176,7 @@ class IntakeRules:
             sector=value("sector"),
             need_text=need_text[:MAX_NEED_TEXT] if need_text else None,
             conversation_id=conversation_id,
+            human_requested=slots.get("human_requested") is True,
+            transcript=tuple(transcript),
             privacy_notice_version=privacy_notice_version,
         )

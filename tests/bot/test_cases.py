@@ -137,3 +137,25 @@ def test_a_closed_or_old_case_is_not_joined(settings: Settings) -> None:
         assert app.cases.create_case(INTAKE).reference not in (first, later)
     finally:
         app.engine.dispose()
+
+
+def test_asking_for_a_person_tells_the_mentor_with_the_conversation(frontdoor: FrontDoor) -> None:
+    reference = frontdoor.cases.create_case(INTAKE).reference
+    lines = ("Tarvitsemme oppisopimusopiskelijan", "haluan puhua ihmisen kanssa")
+    assert frontdoor.cases.request_human(reference, conversation_id="someone-else", transcript=lines) is None
+    contact = frontdoor.cases.request_human(reference, conversation_id="conv-1", transcript=lines)
+    assert contact is not None and contact.mentor_name == "Marja Oppila" and contact.reference == reference
+    shown = frontdoor.cases.show_case(reference)
+    assert shown is not None
+    asked = [e for e in shown["events"] if e["kind"] == "human_requested"]
+    assert [e["detail"] for e in asked] == [{"transcript": list(lines)}]
+    told = [(n["kind"], n["recipient"], n["channel"]) for n in shown["notifications"] if n["kind"] == "human_requested"]
+    assert told == [("human_requested", "ao-marja", "email"), ("human_requested", "ao-marja", "telegram")]
+
+
+def test_a_case_made_after_asking_for_a_person_says_so(frontdoor: FrontDoor) -> None:
+    reference = frontdoor.cases.create_case(replace(INTAKE, human_requested=True, transcript=("hei", "ihminen kiitos"))).reference
+    shown = frontdoor.cases.show_case(reference)
+    assert shown is not None
+    assert [e["kind"] for e in shown["events"]] == ["created", "assigned", "human_requested"]
+    assert shown["events"][2]["detail"] == {"transcript": ["hei", "ihminen kiitos"]}

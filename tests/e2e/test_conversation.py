@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import replace
@@ -92,6 +93,15 @@ def test_an_individual_gives_only_a_phone_number(conversation: Conversation, sta
     assert case["municipality"] == "Hamina" and case["area"] == "kotka-hamina"
     status = conversation.say(f"Mikä on asiani {reference.group(0)} tilanne?")
     assert reference.group(0) in status and "välitetty asiantuntijalle" in status
+    answer = conversation.say("haluan puhua ihmisen kanssa")
+    assert f"Pyysin, että Anna Työllinen ottaa sinuun yhteyttä asiassa {reference.group(0)}" in answer
+    assert "viimeistään" in answer
+    shown = json.loads(stack.frontdoor("cases", "show", reference.group(0), "--json").stdout)
+    (asked,) = [e for e in shown["events"] if e["kind"] == "human_requested"]
+    assert asked["detail"]["transcript"][0] == "Etsin töitä, olen ollut työttömänä puoli vuotta"
+    assert asked["detail"]["transcript"][1] == "…"
+    assert asked["detail"]["transcript"][-1] == "haluan puhua ihmisen kanssa"
+    assert [n["kind"] for n in shown["notifications"]].count("human_requested") >= 1
 
 
 def test_refusing_consent_stores_nothing(conversation: Conversation, stack: Stack) -> None:
