@@ -116,7 +116,8 @@ def test_refusing_consent_stores_nothing(conversation: Conversation, stack: Stac
 def test_status_answers_the_owner_and_refuses_anyone_else(stack: Stack) -> None:
     app = create_frontdoor(Settings(database_url=stack.database_url))
     try:
-        reference = app.cases.create_case(replace(INTAKE, conversation_id="the-owner")).reference
+        owned = replace(INTAKE, conversation_id="the-owner", email="omistaja@example.org", phone=None)
+        reference = app.cases.create_case(owned).reference
     finally:
         app.engine.dispose()
     owner, stranger = Conversation(stack), Conversation(stack)
@@ -126,5 +127,5 @@ def test_status_answers_the_owner_and_refuses_anyone_else(stack: Stack) -> None:
     assert "vain sille, joka sen jätti" in refused and "välitetty asiantuntijalle" not in refused
     wrong = stranger.say(f"{reference} joku.muu@example.org")
     assert "vain sille, joka sen jätti" in wrong and "välitetty" not in wrong
-    answer = stranger.say(f"{reference} maija@example.org")
+    answer = stranger.say(f"{reference} omistaja@example.org")
     assert reference in answer and "välitetty asiantuntijalle" in answer
