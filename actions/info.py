@@ -56,6 +56,11 @@ class ActionCancelIntake(FrontDoorAction):
         return "action_cancel_intake"
 
     async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        reference = tracker.get_slot("case_reference")
+        if reference and not tracker.active_loop_name:
+            # "Stop" after a case was made may mean the case: ask, never cancel it on a guess.
+            say(services, dispatcher, tracker, "cancel_case_offer", reference=reference)
+            return []
         say(services, dispatcher, tracker, "intake_cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None), *forget_intake(tracker)]
 
@@ -93,3 +98,22 @@ class ActionCaseStatus(FrontDoorAction):
             status=services.catalog.status_name(status, language),
         )
         return []
+
+
+class ActionCancelCase(FrontDoorAction):
+    """The customer withdraws the case this conversation made."""
+
+    def name(self) -> str:
+        return "action_cancel_case"
+
+    async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        text = str(tracker.latest_message.get("text") or "")
+        reference = find_reference(text) or tracker.get_slot("case_reference")
+        outcome = (
+            await blocking(services.frontdoor.lifecycle.cancel_by_customer, reference, tracker.sender_id) if reference else None
+        )
+        if outcome is None:
+            say(services, dispatcher, tracker, "cancel_case_unknown", contact=contact_text(services.frontdoor))
+            return []
+        say(services, dispatcher, tracker, "case_cancelled", reference=outcome.reference)
+        return [SlotSet("case_reference", None)]

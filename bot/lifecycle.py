@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import AWAITING_STATUSES, Case, OutboxMessage
+from bot.models import AWAITING_STATUSES, OPEN_STATUSES, Case, OutboxMessage
 from bot.network import Network
 from bot.repositories import CaseRepository, OutboxRepository
 from bot.routing import Route, RoutingRequest, route
@@ -29,6 +29,8 @@ from bot.servicetime import deadline
 logger = logging.getLogger(__name__)
 
 SYSTEM = "frontdoor"
+# Who the event log names when the customer does something.
+CUSTOMER = "customer"
 
 # What each action needs the case's status to be.
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -226,6 +228,41 @@ class Lifecycle:
             assign(session, network, case, decision, status="forwarded", now=now)
             outcome = self._outcome(case)
         logger.info("case %s forwarded by %s to %s → %s", outcome.reference, actor, partner, outcome.mentor)
+        return outcome
+
+    def cancel_by_customer(self, reference: str, conversation_id: str) -> Outcome | None:
+        """The customer withdraws their open case from the conversation that made it; its mentor is told.
+
+        ``None`` when there is no such open case of this conversation.
+        """
+        now = self.clock()
+        with self.sessions.begin() as session:
+            case = CaseRepository(session).by_reference(reference)
+            if case is None or case.conversation_id != conversation_id or case.status not in OPEN_STATUSES:
+                return None
+            CaseRepository(session).record(case, "cancelled", CUSTOMER, now, previous_status=case.status)
+            case.status = "closed"
+            case.respond_by = None
+            case.updated_at = now
+            session.flush()
+            mentor = self.network.mentor(case.mentor) if case.mentor else None
+            for i, channel in enumerate(mentor.channels if mentor else ()):
+                OutboxRepository(session).add(
+                    OutboxMessage(
+                        idempotency_key=f"{case.reference}:case_cancelled:{case.mentor}:{channel.kind}:{i}",
+                        case_id=case.id,
+                        kind="case_cancelled",
+                        recipient=case.mentor,
+                        channel=channel.kind,
+                        address=channel.address,
+                        status="pending",
+                        attempts=0,
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
+            outcome = self._outcome(case)
+        logger.info("case %s cancelled by the customer", outcome.reference)
         return outcome
 
     def escalate_overdue(self) -> list[Outcome]:

@@ -198,3 +198,18 @@ def test_an_overdue_case_at_the_coordinator_is_flagged_once(app: FrontDoor, cloc
     assert [(o.reference, o.mentor) for o in flagged] == [(reference, "coordinator")]
     assert app.lifecycle.escalate_overdue() == []
     assert [kind for kind, _ in events(app, reference)][-1] == "overdue"
+
+
+def test_the_customer_withdraws_their_case_and_the_mentor_is_told(app: FrontDoor) -> None:
+    reference = app.cases.create_case(replace(INTAKE, conversation_id="conv-7")).reference
+    assert app.lifecycle.cancel_by_customer(reference, "someone-else") is None
+    outcome = app.lifecycle.cancel_by_customer(reference, "conv-7")
+    assert outcome is not None and outcome.status == "closed"
+    assert app.lifecycle.cancel_by_customer(reference, "conv-7") is None  # already closed
+    shown = app.cases.show_case(reference)
+    assert shown is not None
+    assert shown["events"][-1]["kind"] == "cancelled" and shown["events"][-1]["actor"] == "customer"
+    assert shown["events"][-1]["detail"] == {"previous_status": "assigned"}
+    told = sorted(n["channel"] for n in shown["notifications"] if n["kind"] == "case_cancelled")
+    assert told == ["email", "telegram"]
+    assert app.lifecycle.escalate_overdue() == []

@@ -102,6 +102,13 @@ def test_an_individual_gives_only_a_phone_number(conversation: Conversation, sta
     assert asked["detail"]["transcript"][1] == "…"
     assert asked["detail"]["transcript"][-1] == "haluan puhua ihmisen kanssa"
     assert [n["kind"] for n in shown["notifications"]].count("human_requested") >= 1
+    offer = conversation.say("lopeta")
+    assert f"Haluatko perua asiasi {reference.group(0)}?" in offer
+    assert "peruttu" in conversation.click("Kyllä, peru asia")
+    shown = json.loads(stack.frontdoor("cases", "show", reference.group(0), "--json").stdout)
+    assert shown["status"] == "closed"
+    assert next(e for e in shown["events"] if e["kind"] == "cancelled")["actor"] == "customer"
+    assert "case_cancelled" in [n["kind"] for n in shown["notifications"]]
 
 
 def test_refusing_consent_stores_nothing(conversation: Conversation, stack: Stack) -> None:
