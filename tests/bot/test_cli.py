@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import yaml
 
-from bot.app import FrontDoor
+from bot.app import FrontDoor, create_frontdoor
 from bot.settings import DEFAULT_NETWORK, Settings
 from tests.bot.test_cases import INTAKE
 
@@ -130,3 +131,21 @@ def test_escalate_runs_one_round(frontdoor: FrontDoor, settings: Settings) -> No
     result = run("escalate", "--database-url", settings.database_url)
     assert result.returncode == 0, result.stderr
     assert "0 case(s) escalated" in result.stdout
+
+
+def test_a_late_case_is_escalated_once_by_a_new_process(settings: Settings) -> None:
+    # The case was made three weeks ago by one process; a new one finds it late.
+    clock = datetime.now(timezone.utc) - timedelta(days=21)
+    app = create_frontdoor(settings, clock=lambda: clock)
+    try:
+        reference = app.cases.create_case(INTAKE).reference
+    finally:
+        app.engine.dispose()
+    first = run("escalate", "--database-url", settings.database_url)
+    assert first.returncode == 0, first.stderr
+    assert f"{reference}: escalated → ao-pekka" in first.stdout and "1 case(s) escalated" in first.stdout
+    second = run("escalate", "--database-url", settings.database_url)
+    assert "0 case(s) escalated" in second.stdout
+    shown = json.loads(run("cases", "show", reference, "--json", "--database-url", settings.database_url).stdout)
+    assert [e["kind"] for e in shown["events"]] == ["created", "assigned", "escalated", "assigned"]
+    assert shown["events"][2]["detail"]["from_mentor"] == "ao-marja"
