@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.lifecycle import SYSTEM, assign, today_in
+from bot.lifecycle import SYSTEM, assign, notify, today_in
 from bot.models import Case, OutboxMessage, utc
 from bot.network import Network
 from bot.repositories import CaseRepository, OutboxRepository
@@ -260,21 +260,7 @@ class CaseService:
             CaseRepository(session).record(case, "human_requested", SYSTEM, now, transcript=list(transcript))
             case.updated_at = now
             mentor = self.network.mentor(case.mentor)
-            for i, channel in enumerate(mentor.channels if mentor else ()):
-                OutboxRepository(session).add(
-                    OutboxMessage(
-                        idempotency_key=f"{case.reference}:human_requested:{len(case.events)}:{case.mentor}:{channel.kind}:{i}",
-                        case_id=case.id,
-                        kind="human_requested",
-                        recipient=case.mentor,
-                        channel=channel.kind,
-                        address=channel.address,
-                        status="pending",
-                        attempts=0,
-                        created_at=now,
-                        next_attempt_at=now,
-                    )
-                )
+            notify(session, case, mentor, "human_requested", now, occasion=len(case.events))
             contact = HumanContact(
                 reference=case.reference,
                 mentor_name=mentor.name if mentor else case.mentor,

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import AWAITING_STATUSES, OPEN_STATUSES, Case, OutboxMessage
-from bot.network import Network
+from bot.network import Mentor, Network
 from bot.repositories import CaseRepository, OutboxRepository
 from bot.routing import Route, RoutingRequest, route
 from bot.servicetime import deadline
@@ -102,13 +102,25 @@ def assign(session: Session, network: Network, case: Case, decision: Route, *, s
     if mentor is None:  # the network guarantees the coordinator exists
         raise TransitionError(f"mentor '{decision.mentor}' is not in the network")
     assignments = sum(1 for event in case.events if event.kind == "assigned")
+    notify(session, case, mentor, "case_assigned", now, occasion=assignments)
+
+
+def notify(session: Session, case: Case, mentor: Mentor | None, kind: str, now: datetime, *, occasion: int = 0) -> None:
+    """Queue a notification of ``kind`` to each of the mentor's channels, in the caller's transaction.
+
+    The idempotency key names the case, the kind, the occasion (the n-th
+    assignment, say), the mentor and the channel: a retried transaction
+    cannot queue the same notification twice.
+    """
+    if mentor is None:
+        return
     outbox = OutboxRepository(session)
     for i, channel in enumerate(mentor.channels):
         outbox.add(
             OutboxMessage(
-                idempotency_key=f"{case.reference}:case_assigned:{assignments}:{mentor.id}:{channel.kind}:{i}",
+                idempotency_key=f"{case.reference}:{kind}:{occasion}:{mentor.id}:{channel.kind}:{i}",
                 case_id=case.id,
-                kind="case_assigned",
+                kind=kind,
                 recipient=mentor.id,
                 channel=channel.kind,
                 address=channel.address,
@@ -245,22 +257,7 @@ class Lifecycle:
             case.respond_by = None
             case.updated_at = now
             session.flush()
-            mentor = self.network.mentor(case.mentor) if case.mentor else None
-            for i, channel in enumerate(mentor.channels if mentor else ()):
-                OutboxRepository(session).add(
-                    OutboxMessage(
-                        idempotency_key=f"{case.reference}:case_cancelled:{case.mentor}:{channel.kind}:{i}",
-                        case_id=case.id,
-                        kind="case_cancelled",
-                        recipient=case.mentor,
-                        channel=channel.kind,
-                        address=channel.address,
-                        status="pending",
-                        attempts=0,
-                        created_at=now,
-                        next_attempt_at=now,
-                    )
-                )
+            notify(session, case, self.network.mentor(case.mentor) if case.mentor else None, "case_cancelled", now)
             outcome = self._outcome(case)
         logger.info("case %s cancelled by the customer", outcome.reference)
         return outcome
