@@ -104,6 +104,8 @@ def test_an_individual_gives_only_a_phone_number(conversation: Conversation, sta
     assert [n["kind"] for n in shown["notifications"]].count("human_requested") >= 1
     offer = conversation.say("lopeta")
     assert f"Haluatko perua asiasi {reference.group(0)}?" in offer
+    assert "asiasi jää voimaan" in conversation.click("Ei, asia jää voimaan")
+    assert "Haluatko perua asiasi" in conversation.say("lopeta")
     assert "peruttu" in conversation.click("Kyllä, peru asia")
     shown = json.loads(stack.frontdoor("cases", "show", reference.group(0), "--json").stdout)
     assert shown["status"] == "closed"
