@@ -13,6 +13,12 @@ from actions.runtime import FrontDoorAction, Services, blocking, contact_text, l
 from bot.cases import find_reference
 
 
+def _reference(tracker: Tracker) -> str | None:
+    """The case a message is about: a reference written in it, else the one this conversation made."""
+    text = str(tracker.latest_message.get("text") or "")
+    return find_reference(text) or tracker.get_slot("case_reference")
+
+
 class ActionExplainPrivacy(FrontDoorAction):
     """What happens to the customer's data, with a link to the notice."""
 
@@ -72,8 +78,7 @@ class ActionCaseStatus(FrontDoorAction):
         return "action_case_status"
 
     async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
-        text = str(tracker.latest_message.get("text") or "")
-        reference = find_reference(text) or tracker.get_slot("case_reference")
+        reference = _reference(tracker)
         if not reference:
             say(services, dispatcher, tracker, "case_status_unknown", contact=contact_text(services.frontdoor))
             return []
@@ -107,8 +112,7 @@ class ActionCancelCase(FrontDoorAction):
         return "action_cancel_case"
 
     async def act(self, services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
-        text = str(tracker.latest_message.get("text") or "")
-        reference = find_reference(text) or tracker.get_slot("case_reference")
+        reference = _reference(tracker)
         outcome = (
             await blocking(services.frontdoor.lifecycle.cancel_by_customer, reference, tracker.sender_id) if reference else None
         )

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from bot.lifecycle import SYSTEM, assign, notify, today_in
+from bot.lifecycle import SYSTEM, RegisterService, assign, notify, today_in
 from bot.models import Case, OutboxMessage, utc
-from bot.network import Network
 from bot.repositories import CaseRepository, OutboxRepository
 from bot.routing import RoutingRequest, route
 from bot.servicetime import deadline
@@ -140,23 +136,8 @@ def case_details(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
     }
 
 
-class CaseService:
+class CaseService(RegisterService):
     """Creates routed cases and reads the register."""
-
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        networks: Callable[[], Network],
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-    ):
-        self.sessions = sessions
-        self._networks = networks
-        self.clock = clock
-
-    @property
-    def network(self) -> Network:
-        """The network as it is now (the file may have been reloaded)."""
-        return self._networks()
 
     def create_case(self, intake: Intake) -> Receipt:
         """Store, route and queue the mentor's notification in one transaction."""

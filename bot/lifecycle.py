@@ -105,6 +105,23 @@ def assign(session: Session, network: Network, case: Case, decision: Route, *, s
     notify(session, case, mentor, "case_assigned", now, occasion=assignments)
 
 
+def reroute(
+    session: Session,
+    network: Network,
+    case: Case,
+    *,
+    status: str,
+    now: datetime,
+    exclude: set[str | None],
+    partner: str | None = None,
+) -> None:
+    """Route the case again, never to ``exclude`` nor to anyone who declined it before, and assign it."""
+    cases = CaseRepository(session)
+    skipped = cases.declined_by(case) | {m for m in exclude if m}
+    decision = route(network, routing_request(case, skipped, partner), cases.workload(), today_in(now, network))
+    assign(session, network, case, decision, status=status, now=now)
+
+
 def notify(session: Session, case: Case, mentor: Mentor | None, kind: str, now: datetime, *, occasion: int = 0) -> None:
     """Queue a notification of ``kind`` to each of the mentor's channels, in the caller's transaction.
 
@@ -132,8 +149,8 @@ def notify(session: Session, case: Case, mentor: Mentor | None, kind: str, now: 
         )
 
 
-class Lifecycle:
-    """The mentors' and the scheduler's changes to cases."""
+class RegisterService:
+    """What the case register's services share: sessions, the current network and a clock."""
 
     def __init__(
         self,
@@ -149,6 +166,10 @@ class Lifecycle:
     def network(self) -> Network:
         """The network as it is now (the file may have been reloaded)."""
         return self._networks()
+
+
+class Lifecycle(RegisterService):
+    """The mentors' and the scheduler's changes to cases."""
 
     def _case(self, session: Session, reference: str) -> Case:
         case = CaseRepository(session).by_reference(reference)
@@ -210,13 +231,7 @@ class Lifecycle:
             declined = case.mentor
             cases.record(case, "declined", actor, now, from_mentor=declined, **({"reason": reason} if reason else {}))
             session.flush()
-            decision = route(
-                network,
-                routing_request(case, cases.declined_by(case) | {declined}),
-                cases.workload(),
-                today_in(now, network),
-            )
-            assign(session, network, case, decision, status="declined", now=now)
+            reroute(session, network, case, status="declined", now=now, exclude={declined})
             outcome = self._outcome(case)
         logger.info("case %s declined by %s → %s", outcome.reference, actor, outcome.mentor)
         return outcome
@@ -235,9 +250,7 @@ class Lifecycle:
             cases.record(
                 case, "forwarded", actor, now, from_mentor=case.mentor, to_partner=partner, **({"note": note} if note else {})
             )
-            exclude = cases.declined_by(case) | {case.mentor, actor}
-            decision = route(network, routing_request(case, exclude, partner), cases.workload(), today_in(now, network))
-            assign(session, network, case, decision, status="forwarded", now=now)
+            reroute(session, network, case, status="forwarded", now=now, exclude={case.mentor, actor}, partner=partner)
             outcome = self._outcome(case)
         logger.info("case %s forwarded by %s to %s → %s", outcome.reference, actor, partner, outcome.mentor)
         return outcome
@@ -280,13 +293,7 @@ class Lifecycle:
                     continue
                 cases.record(case, "escalated", SYSTEM, now, from_mentor=late, respond_by=_iso(case.respond_by))
                 session.flush()
-                decision = route(
-                    network,
-                    routing_request(case, cases.declined_by(case) | {late}),
-                    cases.workload(),
-                    today_in(now, network),
-                )
-                assign(session, network, case, decision, status="escalated", now=now)
+                reroute(session, network, case, status="escalated", now=now, exclude={late})
                 results.append(self._outcome(case))
         for outcome in results:
             logger.info("case %s overdue → %s", outcome.reference, outcome.mentor)

@@ -12,23 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import FrontDoor, create_frontdoor
-from bot.cases import Intake
 from bot.lifecycle import CaseNotFound, TransitionError
 from bot.models import Case, OutboxMessage
 from bot.settings import PROJECT_ROOT, Settings
+from tests.bot.test_cases import INTAKE as CASES_INTAKE
 
-INTAKE = Intake(
-    need="apprenticeship",
-    customer_type="employer",
-    consent=True,
-    channel="rest",
-    language="fi",
-    contact_name="Maija Meikäläinen",
-    email="maija@example.org",
-    phone=None,
-    municipality="Kouvola",
-    sector="logistics",
-)
+# The cases tests' employer, reachable by email only (the phone would join repeated cases).
+INTAKE = replace(CASES_INTAKE, phone=None, organization=None, need_text=None, conversation_id=None, privacy_notice_version=None)
 # Wednesday 25 November 2026, 10:00 in Helsinki: a working day.
 MONDAY_MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 
