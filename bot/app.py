@@ -18,10 +18,12 @@ from bot.cases import CaseService
 from bot.database import make_engine, make_sessionmaker, upgrade
 from bot.lemmas import open_morphology
 from bot.lifecycle import Lifecycle
+from bot.mentors import MentorDirectory
 from bot.municipalities import Lemmatizer, Municipalities
 from bot.needs import Taxonomy, load_taxonomy
 from bot.network import Network, NetworkSource
 from bot.nlu.morphology import FinnishMorphology
+from bot.notices import NoticeWriter
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,9 @@ class FrontDoor:
     sessions: sessionmaker[Session]
     cases: CaseService
     lifecycle: Lifecycle
+    mentors: MentorDirectory
+    notices: NoticeWriter
+    clock: Callable[[], datetime]
 
     @property
     def network(self) -> Network:
@@ -77,4 +82,7 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True, clock: Callabl
         sessions=sessions,
         cases=CaseService(sessions, networks.current, clock),
         lifecycle=Lifecycle(sessions, networks.current, clock),
+        mentors=MentorDirectory(sessions, networks.current, clock, invite_days=settings.invite_days),
+        notices=NoticeWriter(taxonomy),
+        clock=clock,
     )

@@ -17,9 +17,12 @@ from bot.app import FrontDoor, create_frontdoor
 from bot.database import make_engine, upgrade
 from bot.lemmas import open_lemmatizer
 from bot.lifecycle import CaseNotFound, TransitionError, today_in
+from bot.mentors import InviteError
+from bot.models import OUTBOX_STATUSES
 from bot.municipalities import Municipalities
 from bot.needs import load_taxonomy
 from bot.network import LANGUAGES, NetworkError, load_network
+from bot.outbox import OutboxAdmin
 from bot.repositories import CaseRepository
 from bot.routing import RoutingRequest, route
 from bot.settings import Settings, SettingsError
@@ -113,6 +116,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", parents=[common], help="start the whole front door (Rasa, actions, web)")
     run.add_argument("--model", type=Path, default=None, help="trained model (default: models/frontdoor.tar.gz)")
+
+    commands.add_parser("worker", parents=[common], help="start only the outbox delivery worker and the mentors' Telegram bot")
+
+    mentor = commands.add_parser("mentor", help="mentors' Telegram accounts").add_subparsers(
+        dest="mentor_command", required=True, metavar="ACTION"
+    )
+    invite = mentor.add_parser("invite", parents=[common], help="print a one-time link that connects a mentor's Telegram")
+    invite.add_argument("mentor_id", metavar="MENTOR_ID", help="the mentor's id in the network file")
+
+    outbox = commands.add_parser("outbox", help="notifications waiting, delivered or given up").add_subparsers(
+        dest="outbox_command", required=True, metavar="ACTION"
+    )
+    outbox_list = outbox.add_parser("list", parents=[common], help="list notifications")
+    outbox_list.add_argument("--status", choices=OUTBOX_STATUSES, help="only this status (dead: given up)")
+    outbox_list.add_argument("--json", action="store_true", help="print a JSON array")
+    retry = outbox.add_parser("retry", parents=[common], help="send given-up (dead) notifications again")
+    retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="outbox ids (see 'frontdoor outbox list --status dead')")
+    retry.add_argument("--dead", action="store_true", help="every dead notification")
 
     actions = commands.add_parser("actions", parents=[common], help="start only the action server")
     actions.add_argument("--port", type=int, default=None, help="port (default: FRONTDOOR_ACTION_PORT or 5055)")
@@ -225,6 +246,58 @@ def _dry_run(frontdoor: FrontDoor, args: argparse.Namespace) -> int:
     return 0
 
 
+def _invite(frontdoor: FrontDoor, mentor_id: str) -> int:
+    settings = frontdoor.settings
+    if not settings.mentor_telegram_token:
+        print(
+            "error: FRONTDOOR_MENTOR_TELEGRAM_TOKEN is not set: the mentors' bot is off, so there is nothing to link",
+            file=sys.stderr,
+        )
+        return 2
+    from bot.worker import bot_username  # noqa: PLC0415 - only this command needs python-telegram-bot
+
+    try:
+        username = bot_username(settings.mentor_telegram_token, settings.telegram_api_url)
+    except Exception as error:  # the Bot API is down or refuses the token
+        print(f"error: the Bot API at {settings.telegram_api_url} did not answer getMe ({type(error).__name__})", file=sys.stderr)
+        return 1
+    try:
+        code = frontdoor.mentors.invite(mentor_id)
+    except InviteError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"https://t.me/{username}?start={code}")
+    print(
+        f"valid for {settings.invite_days} days, once: send it to the mentor; opening it in Telegram links their account",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _outbox(frontdoor: FrontDoor, args: argparse.Namespace) -> int:
+    admin = OutboxAdmin(frontdoor.sessions, frontdoor.networks.current, frontdoor.clock)
+    if args.outbox_command == "list":
+        rows = admin.listing(args.status)
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+        elif not rows:
+            print("no notifications")
+        else:
+            for row in rows:
+                error = f"  ({row['last_error']})" if row["last_error"] else ""
+                print(
+                    f"{row['id']:>6}  {row['status']:<9} {row['reference']:<14} {row['kind']:<16} "
+                    f"{row['recipient']:<14} {row['channel']:<17} attempts {row['attempts']}{error}"
+                )
+        return 0
+    if not args.ids and not args.dead:
+        print("error: name the outbox ids to retry, or --dead for all given-up ones", file=sys.stderr)
+        return 2
+    count = admin.retry(args.ids, every_dead=args.dead)
+    print(f"{count} notification(s) queued again")
+    return 0
+
+
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     """Carry out one parsed command; returns the exit status."""
     if args.command == "check-network":
@@ -254,6 +327,14 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{outcome.reference}: {outcome.status} → {outcome.mentor}")
         print(f"{len(outcomes)} case(s) escalated")
         return 0
+    if args.command == "worker":
+        from bot.worker import run_worker  # noqa: PLC0415 - only this command needs python-telegram-bot
+
+        return run_worker(frontdoor)
+    if args.command == "mentor":
+        return _invite(frontdoor, args.mentor_id)
+    if args.command == "outbox":
+        return _outbox(frontdoor, args)
     if args.cases_command in CHANGES:
         return _change(frontdoor, args)
     if args.cases_command == "list":

@@ -122,6 +122,26 @@ def reroute(
     assign(session, network, case, decision, status=status, now=now)
 
 
+def queue(
+    session: Session, case: Case, *, kind: str, recipient: str, channel: str, address: str | None, key: str, now: datetime
+) -> None:
+    """Add one notification to the outbox, in the caller's transaction."""
+    OutboxRepository(session).add(
+        OutboxMessage(
+            idempotency_key=key,
+            case_id=case.id,
+            kind=kind,
+            recipient=recipient,
+            channel=channel,
+            address=address,
+            status="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
 def notify(session: Session, case: Case, mentor: Mentor | None, kind: str, now: datetime, *, occasion: int = 0) -> None:
     """Queue a notification of ``kind`` to each of the mentor's channels, in the caller's transaction.
 
@@ -131,22 +151,21 @@ def notify(session: Session, case: Case, mentor: Mentor | None, kind: str, now: 
     """
     if mentor is None:
         return
-    outbox = OutboxRepository(session)
     for i, channel in enumerate(mentor.channels):
-        outbox.add(
-            OutboxMessage(
-                idempotency_key=f"{case.reference}:{kind}:{occasion}:{mentor.id}:{channel.kind}:{i}",
-                case_id=case.id,
-                kind=kind,
-                recipient=mentor.id,
-                channel=channel.kind,
-                address=channel.address,
-                status="pending",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-            )
-        )
+        key = f"{case.reference}:{kind}:{occasion}:{mentor.id}:{channel.kind}:{i}"
+        queue(session, case, kind=kind, recipient=mentor.id, channel=channel.kind, address=channel.address, key=key, now=now)
+
+
+def notify_customer(session: Session, case: Case, kind: str, now: datetime, *, occasion: int = 0) -> None:
+    """Queue news for the customer in their own channel: Telegram directly, otherwise email if they gave one."""
+    if case.channel == "telegram" and case.conversation_id:
+        channel, address = "telegram_customer", case.conversation_id
+    elif case.email:
+        channel, address = "email", case.email
+    else:
+        return
+    key = f"{case.reference}:{kind}:{occasion}:{CUSTOMER}:{channel}"
+    queue(session, case, kind=kind, recipient=CUSTOMER, channel=channel, address=address, key=key, now=now)
 
 
 class RegisterService:
@@ -203,6 +222,10 @@ class Lifecycle(RegisterService):
             if action == "accept":
                 case.respond_by = None
             CaseRepository(session).record(case, status, actor, now, **({"note": note} if note else {}))
+            if action == "accept":
+                session.flush()
+                acceptances = sum(1 for event in case.events if event.kind == "accepted")
+                notify_customer(session, case, "case_accepted", now, occasion=acceptances)
             outcome = self._outcome(case)
         logger.info("case %s %s by %s", outcome.reference, status, actor)
         return outcome

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.sql.schema import Column
 
@@ -28,6 +28,9 @@ CASE_STATUSES = ("new", "assigned", "accepted", "contacted", "closed", "declined
 # when the previous mentor did not accept in time.
 AWAITING_STATUSES = ("assigned", "declined", "forwarded", "escalated")
 OPEN_STATUSES = ("new", *AWAITING_STATUSES, "accepted", "contacted")
+# An outbox row: waiting (pending), claimed by a worker (sending), done (delivered)
+# or given up after its retries or a permanent error (dead).
+OUTBOX_STATUSES = ("pending", "sending", "delivered", "dead")
 
 
 class Case(Base):
@@ -97,9 +100,40 @@ class OutboxMessage(Base):
     status = Column(String(20), nullable=False, index=True)
     attempts = Column(Integer, nullable=False, default=0)
     created_at = Column(DateTime(timezone=True), nullable=False)
-    next_attempt_at = Column(DateTime(timezone=True), nullable=False)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, index=True)
     delivered_at = Column(DateTime(timezone=True), nullable=True)
     last_error = Column(Text, nullable=True)
+    # The worker delivering it now; its claim holds until next_attempt_at.
+    claimed_by = Column(String(80), nullable=True)
+    # What a notification needs beyond its case (e.g. which delivery an alert is about).
+    detail = Column(JSON, nullable=True)
+
+
+class MentorInvite(Base):
+    """A one-time code that links a Telegram account to a mentor; only its hash is kept."""
+
+    __tablename__ = "mentor_invites"
+    __table_args__ = (UniqueConstraint("code_hash"),)
+
+    id = Column(Integer, primary_key=True)
+    code_hash = Column(String(64), nullable=False)
+    mentor = Column(String(80), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    used_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class MentorTelegram(Base):
+    """Which Telegram account and chat belong to a mentor."""
+
+    __tablename__ = "mentor_telegram"
+    __table_args__ = (UniqueConstraint("mentor"), UniqueConstraint("telegram_user_id"))
+
+    id = Column(Integer, primary_key=True)
+    mentor = Column(String(80), nullable=False)
+    telegram_user_id = Column(BigInteger, nullable=False)
+    chat_id = Column(BigInteger, nullable=False)
+    linked_at = Column(DateTime(timezone=True), nullable=False)
 
 
 def utc(value: datetime) -> datetime:

@@ -38,7 +38,8 @@ class Child:
 
     name: str
     process: subprocess.Popen[bytes]
-    health_url: str
+    # None: the part has no HTTP side; running is answering.
+    health_url: str | None
 
 
 def _bin(name: str) -> str:
@@ -54,13 +55,18 @@ def optional_parts(settings: Settings) -> list[str]:
     else:
         lines.append("telegram (individuals): off (FRONTDOOR_TELEGRAM_TOKEN not set)")
     if settings.mentor_telegram_token:
-        lines.append("telegram (mentors): configured; notifications wait in the outbox until the delivery worker ships")
+        lines.append(f"telegram (mentors): on, Bot API {settings.telegram_api_url}; link a mentor with 'frontdoor mentor invite ID'")
     else:
         lines.append("telegram (mentors): off (FRONTDOOR_MENTOR_TELEGRAM_TOKEN not set): notifications wait in the outbox")
     if settings.smtp_url:
-        lines.append("email: configured; notifications wait in the outbox until the delivery worker ships")
+        lines.append("email: on")
     else:
         lines.append("email: off (FRONTDOOR_SMTP_URL not set): notifications wait in the outbox")
+    partners = sorted(key for key, _secret in settings.webhook_secrets)
+    if partners:
+        lines.append(f"webhooks: on, signed for {', '.join(partners)}; other partners' webhooks wait for their secret")
+    else:
+        lines.append("webhooks: waiting (no FRONTDOOR_WEBHOOK_SECRET_<PARTNER> set): webhook notifications wait in the outbox")
     if not settings.rasa_token:
         lines.append("rasa HTTP API: off (FRONTDOOR_RASA_TOKEN not set); the chat channels are on")
     return lines
@@ -94,6 +100,7 @@ def _start(settings: Settings, model: Path, log_dir: Path) -> list[Child]:
     env = _child_env(settings)
     log_dir.mkdir(parents=True, exist_ok=True)
     actions_cmd = [sys.executable, "-m", "bot.cli", "actions", "--port", str(settings.action_port)]
+    worker_cmd = [sys.executable, "-m", "bot.cli", "worker"]
     rasa_cmd = [
         _bin("rasa"),
         "run",
@@ -115,17 +122,21 @@ def _start(settings: Settings, model: Path, log_dir: Path) -> list[Child]:
     if settings.rasa_token:
         rasa_cmd += ["--enable-api", "--auth-token", settings.rasa_token]
     children = []
-    for name, cmd, health in (
+    parts: tuple[tuple[str, list[str], str | None], ...] = (
         ("actions", actions_cmd, f"http://127.0.0.1:{settings.action_port}/health"),
         ("rasa", rasa_cmd, f"http://127.0.0.1:{settings.rasa_port}/"),
-    ):
+        ("worker", worker_cmd, None),
+    )
+    for name, cmd, health in parts:
         log = (log_dir / f"{name}-{settings.rasa_port}.out").open("ab")
         process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         children.append(Child(name=name, process=process, health_url=health))
     return children
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str | None) -> bool:
+    if url is None:
+        return True
     try:
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
@@ -165,6 +176,7 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
     children = _start(settings, model, PROJECT_ROOT / "var" / "run")
     print(f"rasa:     http://localhost:{settings.rasa_port}  (REST: /webhooks/rest/webhook, socket.io: /socket.io)", flush=True)
     print(f"actions:  http://localhost:{settings.action_port}/webhook", flush=True)
+    print(f"worker:   outbox delivery every {settings.outbox_poll_seconds:g} s (log: var/run/worker-{settings.rasa_port}.out)", flush=True)
     print(f"web:      http://localhost:{settings.web_port}/  (privacy notice: {settings.privacy_notice_url('fi')})", flush=True)
     print(f"database: {settings.database_url.split('@')[-1]}", flush=True)
     print(f"network:  {settings.network_path}", flush=True)

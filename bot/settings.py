@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +19,27 @@ NEEDS_FILE = Path(__file__).resolve().parent / "data" / "needs.yml"
 
 class SettingsError(ValueError):
     """A setting has a value the front door cannot use."""
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number; set it to e.g. {default:g}") from None
+    if value < 0:
+        raise SettingsError(f"{name}={raw!r} is negative; set it to e.g. {default:g}")
+    return value
+
+
+WEBHOOK_SECRET_PREFIX = "FRONTDOOR_WEBHOOK_SECRET_"
+
+
+def secret_key(partner_id: str) -> str:
+    """The environment name part of a partner's webhook secret: ``kymi-yrityskehitys`` → ``KYMI_YRITYSKEHITYS``."""
+    return "".join(c if c.isalnum() else "_" for c in partner_id).upper()
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -33,23 +54,36 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 @dataclass(frozen=True)
 class Settings:
-    """What the front door needs to know about where it runs."""
+    """What the front door needs to know about where it runs (secrets stay out of its repr)."""
 
     database_url: str = DEFAULT_DATABASE_URL
     network_path: Path = DEFAULT_NETWORK
     rasa_port: int = 5005
     action_port: int = 5055
     web_port: int = 8080
-    rasa_token: str | None = None
+    rasa_token: str | None = field(default=None, repr=False)
     public_url: str = "http://localhost:8080"
     privacy_notice_version: str = "2026-11-24"
-    telegram_token: str | None = None
-    mentor_telegram_token: str | None = None
+    telegram_token: str | None = field(default=None, repr=False)
+    mentor_telegram_token: str | None = field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org"
-    smtp_url: str | None = None
+    smtp_url: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
     # How often the running front door looks for cases not accepted in time.
     escalation_seconds: int = 60
+    # Sender of notification emails; empty: the network's contact address.
+    smtp_from: str | None = None
+    # Per-partner webhook secrets (FRONTDOOR_WEBHOOK_SECRET_<PARTNER>), as (partner id key, secret).
+    webhook_secrets: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # The outbox delivery worker: batch size, retries, backoff and how long a claim holds.
+    outbox_batch: int = 20
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: float = 10.0
+    outbox_backoff_max_seconds: float = 3600.0
+    outbox_lease_seconds: int = 300
+    outbox_poll_seconds: float = 1.0
+    # How long a mentor's Telegram invite code stays valid.
+    invite_days: int = 7
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +104,21 @@ class Settings:
             smtp_url=env.get("FRONTDOOR_SMTP_URL") or None,
             log_level=(env.get("FRONTDOOR_LOG_LEVEL") or "INFO").upper(),
             escalation_seconds=_int(env, "FRONTDOOR_ESCALATION_SECONDS", 60),
+            smtp_from=env.get("FRONTDOOR_SMTP_FROM") or None,
+            webhook_secrets=tuple(
+                sorted(
+                    (name[len(WEBHOOK_SECRET_PREFIX) :], value)
+                    for name, value in env.items()
+                    if name.startswith(WEBHOOK_SECRET_PREFIX) and value
+                )
+            ),
+            outbox_batch=max(1, _int(env, "FRONTDOOR_OUTBOX_BATCH", 20)),
+            outbox_max_attempts=max(1, _int(env, "FRONTDOOR_OUTBOX_MAX_ATTEMPTS", 8)),
+            outbox_backoff_seconds=_float(env, "FRONTDOOR_OUTBOX_BACKOFF_SECONDS", 10.0),
+            outbox_backoff_max_seconds=_float(env, "FRONTDOOR_OUTBOX_BACKOFF_MAX_SECONDS", 3600.0),
+            outbox_lease_seconds=max(1, _int(env, "FRONTDOOR_OUTBOX_LEASE_SECONDS", 300)),
+            outbox_poll_seconds=_float(env, "FRONTDOOR_OUTBOX_POLL_SECONDS", 1.0),
+            invite_days=max(1, _int(env, "FRONTDOOR_INVITE_DAYS", 7)),
         )
 
     def with_overrides(self, *, database_url: str | None = None, network_path: Path | None = None) -> Settings:
@@ -79,6 +128,10 @@ class Settings:
             database_url=database_url or self.database_url,
             network_path=network_path or self.network_path,
         )
+
+    def webhook_secret(self, partner_id: str) -> str | None:
+        """The partner's webhook signing secret, or ``None`` when it is not set."""
+        return dict(self.webhook_secrets).get(secret_key(partner_id))
 
     def privacy_notice_url(self, language: str) -> str:
         """Where the privacy notice in ``language`` is served."""
