@@ -55,7 +55,9 @@ def optional_parts(settings: Settings) -> list[str]:
     else:
         lines.append("telegram (individuals): off (FRONTDOOR_TELEGRAM_TOKEN not set)")
     if settings.mentor_telegram_token:
-        lines.append(f"telegram (mentors): on, Bot API {settings.telegram_api_url}; link a mentor with 'frontdoor mentor invite ID'")
+        lines.append(
+            f"telegram (mentors): on, Bot API {settings.telegram_api_url}; link a mentor with 'frontdoor mentor invite ID'"
+        )
     else:
         lines.append("telegram (mentors): off (FRONTDOOR_MENTOR_TELEGRAM_TOKEN not set): notifications wait in the outbox")
     if settings.smtp_url:
@@ -176,7 +178,10 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
     children = _start(settings, model, PROJECT_ROOT / "var" / "run")
     print(f"rasa:     http://localhost:{settings.rasa_port}  (REST: /webhooks/rest/webhook, socket.io: /socket.io)", flush=True)
     print(f"actions:  http://localhost:{settings.action_port}/webhook", flush=True)
-    print(f"worker:   outbox delivery every {settings.outbox_poll_seconds:g} s (log: var/run/worker-{settings.rasa_port}.out)", flush=True)
+    print(
+        f"worker:   outbox delivery every {settings.outbox_poll_seconds:g} s (log: var/run/worker-{settings.rasa_port}.out)",
+        flush=True,
+    )
     print(f"web:      http://localhost:{settings.web_port}/  (privacy notice: {settings.privacy_notice_url('fi')})", flush=True)
     print(f"database: {settings.database_url.split('@')[-1]}", flush=True)
     print(f"network:  {settings.network_path}", flush=True)

@@ -35,7 +35,7 @@ CASE = replace(
 
 
 def network_file(folder: Path, webhook_url: str) -> Path:
-    """Two partners; Leena (email, Telegram, webhook) is the only mentor for staff training."""
+    """Two partners; Leena (email, Telegram, webhook) is the only mentor for staff training; both take cooperation (Leena's partner first)."""
     raw: dict[str, Any] = {
         "network": {"id": "test-net", "name": "Testiverkosto", "contact_email": "etuovi@example.org"},
         "service": {"response_hours": 8, "working_hours": "08:00-16:00", "timezone": "Europe/Helsinki"},
@@ -60,7 +60,7 @@ def network_file(folder: Path, webhook_url: str) -> Path:
                 "id": "tyollisyys",
                 "name": "Työllisyyspalvelut (testi)",
                 "kind": "employment_services",
-                "needs": ["recruitment", "job_search", "apprenticeship"],
+                "needs": ["recruitment", "job_search", "apprenticeship", "cooperation"],
                 "languages": ["fi", "en", "sv"],
             },
         ],

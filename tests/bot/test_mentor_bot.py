@@ -83,6 +83,11 @@ def card_for(api: TelegramApi, reference: str, chat: int = LEENA_TELEGRAM) -> di
     )
 
 
+def at_least(count: int, items: list[Any]) -> list[Any] | None:
+    """``items`` once there are ``count`` of them (for waiting)."""
+    return items if len(items) >= count else None
+
+
 def buttons(message: dict[str, Any]) -> list[str]:
     markup = message.get("reply_markup") or {}
     return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
@@ -177,9 +182,7 @@ def test_someone_who_is_not_a_linked_mentor_gets_no_case_data(app: FrontDoor, ap
         api.type(MENTOR_TOKEN, STRANGER_TELEGRAM, f"/case {reference}", language="en")
         api.type(MENTOR_TOKEN, STRANGER_TELEGRAM, "/start not-a-valid-code", language="en")
         api.press(MENTOR_TOKEN, STRANGER_TELEGRAM, card, f"accept:{reference}", language="en")
-        replies = api.wait_for(
-            lambda: (lambda r: r if len(r) >= 3 else None)(api.sent_to(MENTOR_TOKEN, STRANGER_TELEGRAM)), what="three replies"
-        )
+        replies = api.wait_for(lambda: at_least(3, api.sent_to(MENTOR_TOKEN, STRANGER_TELEGRAM)), what="three replies")
         answers = api.wait_for(lambda: api.bots[MENTOR_TOKEN].answers, what="the button answer")
     assert "not linked to a mentor" in replies[0]["text"] and "not linked to a mentor" in replies[1]["text"]
     assert "invite code is not valid" in replies[2]["text"]
@@ -206,15 +209,22 @@ def test_a_linked_mentor_lists_shows_and_forwards_cases(app: FrontDoor, api: Tel
         assert first in listing["text"] and second in listing["text"] and "(2)" in listing["text"]
         api.type(MENTOR_TOKEN, LEENA_TELEGRAM, f"/case {first.lower()}")
         shown = api.wait_for(
-            lambda: (lambda cards: cards if len(cards) == 2 else None)(
-                [m for m in api.sent_to(MENTOR_TOKEN, LEENA_TELEGRAM) if m["text"].startswith("<b>Uusi asia") and first in m["text"]]
+            lambda: at_least(
+                2,
+                [
+                    m
+                    for m in api.sent_to(MENTOR_TOKEN, LEENA_TELEGRAM)
+                    if m["text"].startswith("<b>Uusi asia") and first in m["text"]
+                ],
             ),
             what="the case card in answer to /case",
         )
         assert buttons(shown[-1])[0] == f"accept:{first}"
 
         api.press(MENTOR_TOKEN, LEENA_TELEGRAM, card, f"forward:{second}")
-        choice = api.wait_for(lambda: [e for e in api.bots[MENTOR_TOKEN].edits if "Kenelle kumppanille" in e["text"]], what="partners")
+        choice = api.wait_for(
+            lambda: [e for e in api.bots[MENTOR_TOKEN].edits if "Kenelle kumppanille" in e["text"]], what="partners"
+        )
         partners = [b["callback_data"] for row in choice[-1]["reply_markup"]["inline_keyboard"] for b in row]
         assert partners == [f"fwd:{second}:tyollisyys", f"show:{second}"]
         api.press(MENTOR_TOKEN, LEENA_TELEGRAM, card, f"fwd:{second}:tyollisyys")
@@ -223,7 +233,9 @@ def test_a_linked_mentor_lists_shows_and_forwards_cases(app: FrontDoor, api: Tel
         assert second in gone[-1]["text"]
         # Leena no longer holds it: its card and buttons are refused to her now.
         api.press(MENTOR_TOKEN, LEENA_TELEGRAM, card, f"accept:{second}")
-        refused = api.wait_for(lambda: [a for a in api.bots[MENTOR_TOKEN].answers if "ei löydy" in a.get("text", "")], what="refusal")
+        refused = api.wait_for(
+            lambda: [a for a in api.bots[MENTOR_TOKEN].answers if "ei löydy" in a.get("text", "")], what="refusal"
+        )
         assert refused
     shown_case = app.cases.show_case(second)
     assert shown_case is not None and shown_case["mentor"] == "anna" and shown_case["partner"] == "tyollisyys"

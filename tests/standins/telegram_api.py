@@ -106,7 +106,7 @@ class TelegramApi:
             "text": text,
         }
         if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split(maxsplit=1)[0])}]
         self._push(token, {"message": message})
 
     def press(self, token: str, user_id: int, message: dict[str, Any], data: str, language: str = "fi") -> None:
@@ -175,7 +175,15 @@ class TelegramApi:
                 return fault.status, body
             if method == "getMe":
                 user = {"id": state.bot_id, "is_bot": True, "first_name": state.username, "username": state.username}
-                return 200, {"ok": True, "result": {**user, "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}}
+                return 200, {
+                    "ok": True,
+                    "result": {
+                        **user,
+                        "can_join_groups": False,
+                        "can_read_all_group_messages": False,
+                        "supports_inline_queries": False,
+                    },
+                }
             if method in ("deleteWebhook", "setMyCommands", "close", "logOut"):
                 return 200, {"ok": True, "result": True}
             if method == "sendMessage":
