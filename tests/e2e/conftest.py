@@ -1,5 +1,7 @@
 """The whole front door, started once per test session with ``frontdoor run``
-on free ports, a fresh SQLite database and the demo network."""
+on free ports, a fresh SQLite database and the demo network; its mentors'
+Telegram bot talks to a local Bot API stand-in and its email goes to a local
+SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
@@ -21,8 +23,12 @@ import pytest
 import requests
 
 from bot.settings import PROJECT_ROOT
+from tests.standins.receivers import MailServer
+from tests.standins.telegram_api import TelegramApi
 
 START_TIMEOUT = 900
+MENTOR_TOKEN = "333:e2e-mentor-token"
+MENTOR_BOT = "etuovi_mentor_bot"
 
 
 def free_port() -> int:
@@ -39,6 +45,8 @@ class Stack:
     web_url: str
     database_url: str
     env: dict[str, str]
+    telegram: TelegramApi
+    mail: MailServer
     output: list[str] = field(default_factory=list)
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
@@ -80,7 +88,20 @@ class Conversation:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def telegram_api() -> Iterator[TelegramApi]:
+    with TelegramApi() as api:
+        api.add_bot(MENTOR_TOKEN, MENTOR_BOT)
+        yield api
+
+
+@pytest.fixture(scope="session")
+def mail_server() -> Iterator[MailServer]:
+    with MailServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramApi, mail_server: MailServer) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("stack")
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     database_url = f"sqlite:///{folder / 'cases.db'}"
@@ -94,6 +115,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "FRONTDOOR_RASA_PORT": str(rasa_port),
             "FRONTDOOR_ACTION_PORT": str(action_port),
             "FRONTDOOR_WEB_PORT": str(web_port),
+            "FRONTDOOR_MENTOR_TELEGRAM_TOKEN": MENTOR_TOKEN,
+            "FRONTDOOR_TELEGRAM_API_URL": telegram_api.url,
+            "FRONTDOOR_SMTP_URL": mail_server.url,
+            "FRONTDOOR_OUTBOX_POLL_SECONDS": "0.2",
             "RASA_TELEMETRY_ENABLED": "false",
         }
     )
@@ -105,7 +130,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}", database_url, env)
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}", database_url, env, telegram_api, mail_server)
     ready = threading.Event()
 
     def read() -> None:
