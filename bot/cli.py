@@ -363,6 +363,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             database_url=getattr(args, "database_url", None), network_path=getattr(args, "network", None)
         )
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        # httpx logs every request URL, and a Bot API URL carries the bot's token.
+        logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
         return run_command(args, settings)
     except (NetworkError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)

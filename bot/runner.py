@@ -1,6 +1,6 @@
 """``frontdoor run``: starts every part of the front door and stops them together.
 
-Rasa and the action server run as child processes (as they would on separate
+Rasa, the action server and the outbox worker run as child processes (as they would on separate
 machines); the small web server for the privacy notice and demo page runs in
 this process. The runner prints where each part listens, which optional parts
 are off and why, and ``ready`` once every part answers.

@@ -85,3 +85,5 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(tmp_path: P
     # The personal data of the cases never reached the worker's log.
     text = log.read_text()
     assert "maija" not in text.lower() and "asiakas0@example.org" not in text and "Meikäläinen" not in text
+    # Nor did the bot token (httpx logs request URLs, which carry it).
+    assert MENTOR_TOKEN not in text and CUSTOMER_TOKEN not in text

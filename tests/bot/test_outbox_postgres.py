@@ -1,0 +1,97 @@
+"""Several delivery workers share one outbox on a real PostgreSQL server (started by the test):
+rows are claimed with FOR UPDATE SKIP LOCKED, so no notification is sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from bot.app import FrontDoor, create_frontdoor
+from bot.models import OutboxMessage
+from bot.notifiers import Notifier
+from bot.notifiers.email import EmailNotifier, SmtpServer
+from bot.notifiers.webhook import WebhookNotifier
+from bot.outbox import DeliveryPolicy, OutboxWorker
+from tests.bot.delivery import delivery_settings, intake
+from tests.standins.postgres import PostgresServer
+from tests.standins.receivers import MailServer, WebhookReceiver
+
+CASES = 30
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[PostgresServer, MailServer, WebhookReceiver]]:
+    with PostgresServer() as pg, MailServer() as mail, WebhookReceiver() as hook:
+        yield pg, mail, hook
+
+
+def worker(app: FrontDoor, name: str, mail: MailServer, http: requests.Session) -> OutboxWorker:
+    notifiers: dict[str, Notifier] = {
+        "webhook": WebhookNotifier(http, app.settings.webhook_secret),
+        "email": EmailNotifier(SmtpServer.from_url(mail.url).connect, "etuovi@example.org"),
+    }
+    policy = replace(DeliveryPolicy.from_settings(app.settings), batch=4)
+    return OutboxWorker(
+        app.sessions, app.networks.current, app.clock, notifiers=notifiers, writer=app.notices, policy=policy, name=name
+    )
+
+
+def test_two_workers_share_the_outbox_and_send_each_notification_once(
+    tmp_path: Path, servers: tuple[PostgresServer, MailServer, WebhookReceiver]
+) -> None:
+    pg, mail, hook = servers
+    # A short lease: the rows claimed by hand below are taken over again after it.
+    settings = delivery_settings(tmp_path, "http://127.0.0.1:9", mail.url, hook.url, database_url=pg.url, outbox_lease_seconds=2)
+    app = create_frontdoor(replace(settings, mentor_telegram_token=None, telegram_token=None))
+    references = [app.cases.create_case(intake(email=f"asiakas{i}@example.org")).reference for i in range(CASES)]
+    http = requests.Session()
+    first, second = worker(app, "worker-1", mail, http), worker(app, "worker-2", mail, http)
+
+    # Rows another worker holds are skipped at once, not waited for.
+    with app.sessions.begin() as session:
+        held = session.execute(select(OutboxMessage.id).order_by(OutboxMessage.id).limit(3).with_for_update()).scalars().all()
+        claimed: list[int] = []
+        thread = threading.Thread(target=lambda: claimed.extend(c.id for c in second.claim()))
+        thread.start()
+        thread.join(timeout=20)
+        assert not thread.is_alive(), "claim() waited for rows another transaction holds"
+    assert claimed and not set(claimed) & set(held)
+
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    async def both() -> None:
+        await asyncio.gather(first.run(stop), second.run(stop))
+
+    runner = threading.Thread(target=lambda: loop.run_until_complete(both()), daemon=True)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with app.sessions() as session:
+                left = session.execute(
+                    select(OutboxMessage.id).where(OutboxMessage.channel != "telegram", OutboxMessage.status != "delivered")
+                ).all()
+            if not left:
+                break
+            time.sleep(0.1)
+        assert not left, f"{len(left)} notifications not delivered"
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        runner.join(timeout=30)
+        loop.close()
+        http.close()
+        app.engine.dispose()
+    hooks = Counter(d.headers["Idempotency-Key"] for d in hook.received)
+    emails = Counter(ref for m in mail.inbox.to("leena@example.org") for ref in references if ref in str(m["Subject"]))
+    assert len(hooks) == CASES and set(hooks.values()) == {1}
+    assert emails == dict.fromkeys(references, 1)
