@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -149,3 +150,31 @@ def test_a_late_case_is_escalated_once_by_a_new_process(settings: Settings) -> N
     shown = json.loads(run("cases", "show", reference, "--json", "--database-url", settings.database_url).stdout)
     assert [e["kind"] for e in shown["events"]] == ["created", "assigned", "escalated", "assigned"]
     assert shown["events"][2]["detail"]["from_mentor"] == "ao-marja"
+
+
+def test_outbox_list_and_retry_from_the_command_line(frontdoor: FrontDoor, settings: Settings) -> None:
+    reference = frontdoor.cases.create_case(INTAKE).reference
+    listed = run("outbox", "list", "--json", "--database-url", settings.database_url)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert rows and {r["reference"] for r in rows} == {reference} and {r["status"] for r in rows} == {"pending"}
+    # Addresses are personal data: the listing names recipients by mentor id only.
+    assert "@" not in listed.stdout
+    nothing = run("outbox", "list", "--status", "dead", "--database-url", settings.database_url)
+    assert nothing.returncode == 0 and "no notifications" in nothing.stdout
+    assert "--dead" in run("outbox", "retry", "--database-url", settings.database_url).stderr
+    again = run("outbox", "retry", "--dead", "--database-url", settings.database_url)
+    assert again.returncode == 0 and "0 notification(s) queued again" in again.stdout
+
+
+def test_mentor_invite_says_when_the_mentors_bot_is_off(settings: Settings) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDOOR_")}
+    result = subprocess.run(
+        [FRONTDOOR, "mentor", "invite", "amk-leena", "--database-url", settings.database_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 2 and "FRONTDOOR_MENTOR_TELEGRAM_TOKEN is not set" in result.stderr

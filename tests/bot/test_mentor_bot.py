@@ -250,3 +250,20 @@ def test_invites_are_one_time_and_only_for_mentors_with_telegram(app: FrontDoor)
         app.mentors.invite("nobody")
     with pytest.raises(InviteError, match="no Telegram channel"):
         app.mentors.invite("coordinator")
+
+
+def test_a_mentor_declines_with_a_button_and_the_case_moves_on(app: FrontDoor, api: TelegramApi) -> None:
+    with running_worker(app):
+        link(api, app)
+        reference = app.cases.create_case(intake()).reference
+        card = card_for(api, reference)
+        api.press(MENTOR_TOKEN, LEENA_TELEGRAM, card, f"close:{reference}")
+        refused = api.wait_for(
+            lambda: [a for a in api.bots[MENTOR_TOKEN].answers if "Ei onnistu" in a.get("text", "")], what="no"
+        )
+        assert "it cannot be closed" in refused[0]["text"]  # the lifecycle's own rule, shown to the mentor
+        api.press(MENTOR_TOKEN, LEENA_TELEGRAM, card, f"decline:{reference}")
+        wait(lambda: status(app, reference) == "declined", "the decline")
+        api.wait_for(lambda: [e for e in api.bots[MENTOR_TOKEN].edits if "toisella mentorilla" in e["text"]], what="gone")
+    shown = app.cases.show_case(reference)
+    assert shown is not None and shown["mentor"] == "coordinator"  # nobody else at Leena's partner takes staff training
