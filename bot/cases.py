@@ -98,8 +98,8 @@ def _notifications(outbox: list[OutboxMessage]) -> list[dict[str, Any]]:
     ]
 
 
-def case_summary(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
-    """A case as the contract's JSON object (no contact details)."""
+def case_fields(case: Case) -> dict[str, Any]:
+    """The contract's fields of a case (no contact details)."""
     return {
         "reference": case.reference,
         "created_at": _iso(case.created_at),
@@ -114,8 +114,12 @@ def case_summary(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
         "mentor": case.mentor,
         "status": case.status,
         "consent": case.consent,
-        "notifications": _notifications(outbox),
     }
+
+
+def case_summary(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
+    """A case as the contract's JSON object (no contact details), with its notifications."""
+    return {**case_fields(case), "notifications": _notifications(outbox)}
 
 
 def case_details(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:

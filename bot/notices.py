@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.cases import case_fields
 from bot.messages import Catalog
 from bot.models import AWAITING_STATUSES, Case, OutboxMessage, utc
 from bot.needs import Taxonomy
@@ -236,19 +237,8 @@ class NoticeWriter:
             "sent_at": utc(now).isoformat(),
             "network": network.id,
             "case": {
-                "reference": case.reference,
-                "created_at": utc(case.created_at).isoformat(),
-                "status": case.status,
-                "channel": case.channel,
-                "language": case.language,
-                "customer_type": case.customer_type,
-                "need": case.need,
-                "sector": case.sector,
-                "municipality": case.municipality,
+                **case_fields(case),
                 "place_named": case.place_named,
-                "area": case.area,
-                "partner": case.partner,
-                "mentor": case.mentor,
                 "respond_by": utc(case.respond_by).isoformat() if case.respond_by else None,
                 "need_text": case.need_text,
                 "contact": {

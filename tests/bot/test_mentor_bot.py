@@ -8,7 +8,6 @@ Telegram user who is not a linked mentor gets nothing.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,26 +29,7 @@ from tests.bot.delivery import (
 )
 from tests.standins.receivers import MailServer, WebhookReceiver
 from tests.standins.telegram_api import TelegramApi
-
-
-@pytest.fixture
-def api() -> Iterator[TelegramApi]:
-    with TelegramApi() as server:
-        server.add_bot(MENTOR_TOKEN, "etuovi_mentor_bot")
-        server.add_bot(CUSTOMER_TOKEN, "etuovi_bot")
-        yield server
-
-
-@pytest.fixture
-def mail() -> Iterator[MailServer]:
-    with MailServer() as server:
-        yield server
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as receiver:
-        yield receiver
+from tests.waiting import wait
 
 
 @pytest.fixture
@@ -57,16 +37,6 @@ def app(tmp_path: Path, api: TelegramApi, mail: MailServer, hook: WebhookReceive
     frontdoor = create_frontdoor(delivery_settings(tmp_path, api.url, mail.url, hook.url))
     yield frontdoor
     frontdoor.engine.dispose()
-
-
-def wait(check: Any, what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def link(api: TelegramApi, app: FrontDoor, user_id: int = LEENA_TELEGRAM) -> None:

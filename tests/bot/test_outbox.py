@@ -6,11 +6,8 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.app import FrontDoor, create_frontdoor
@@ -19,34 +16,12 @@ from bot.outbox import DeliveryPolicy, OutboxAdmin
 from tests.bot.delivery import LEENA_TELEGRAM, MENTOR_TOKEN, delivery_settings, intake, running_worker
 from tests.standins.receivers import MailServer, WebhookReceiver
 from tests.standins.telegram_api import TelegramApi
-
-
-@pytest.fixture
-def api() -> Iterator[TelegramApi]:
-    with TelegramApi() as server:
-        server.add_bot(MENTOR_TOKEN, "etuovi_mentor_bot")
-        yield server
-
-
-@pytest.fixture
-def mail() -> Iterator[MailServer]:
-    with MailServer() as server:
-        yield server
+from tests.waiting import wait
 
 
 def rows(app: FrontDoor) -> list[OutboxMessage]:
     with app.sessions() as session:
         return list(session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
-
-
-def wait(check: Any, what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def link_leena(app: FrontDoor) -> None:

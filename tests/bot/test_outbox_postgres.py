@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -24,6 +23,7 @@ from bot.outbox import DeliveryPolicy, OutboxWorker
 from tests.bot.delivery import delivery_settings, intake
 from tests.standins.postgres import PostgresServer
 from tests.standins.receivers import MailServer, WebhookReceiver
+from tests.waiting import wait
 
 CASES = 30
 
@@ -75,16 +75,13 @@ def test_two_workers_share_the_outbox_and_send_each_notification_once(
     runner = threading.Thread(target=lambda: loop.run_until_complete(both()), daemon=True)
     runner.start()
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+
+        def undelivered() -> list[int]:
             with app.sessions() as session:
-                left = session.execute(
-                    select(OutboxMessage.id).where(OutboxMessage.channel != "telegram", OutboxMessage.status != "delivered")
-                ).all()
-            if not left:
-                break
-            time.sleep(0.1)
-        assert not left, f"{len(left)} notifications not delivered"
+                query = select(OutboxMessage.id).where(OutboxMessage.channel != "telegram", OutboxMessage.status != "delivered")
+                return list(session.execute(query).scalars())
+
+        wait(lambda: not undelivered(), "every email and webhook delivered", timeout=120)
     finally:
         loop.call_soon_threadsafe(stop.set)
         runner.join(timeout=30)

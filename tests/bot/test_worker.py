@@ -7,8 +7,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from bot.settings import PROJECT_ROOT
 from tests.bot.delivery import CUSTOMER_TOKEN, LEENA_TELEGRAM, MENTOR_TOKEN, delivery_settings, env_of, intake
 from tests.standins.receivers import MailServer, WebhookReceiver
 from tests.standins.telegram_api import TelegramApi
+from tests.waiting import wait
 
 CASES = 8
 
@@ -35,13 +36,12 @@ def statuses(app: FrontDoor, channel: str) -> Counter[str]:
         return Counter(session.execute(select(OutboxMessage.status).where(OutboxMessage.channel == channel)).scalars())
 
 
-def wait(check: object, what: str, log: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}; worker log:\n{log.read_text()[-3000:]}")
+def wait_logged(check: Callable[[], object], what: str, log: Path) -> None:
+    """Wait, and show the worker's log when it does not happen."""
+    try:
+        wait(check, what, timeout=90.0, interval=0.02)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; worker log:\n{log.read_text()[-3000:]}") from None
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
@@ -57,7 +57,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(tmp_path: P
 
         worker = start_worker(env, log)
         # Telegram allows one message a second in a chat: the batch of eight takes eight seconds.
-        wait(lambda: statuses(app, "telegram")["delivered"] >= 3, "three Telegram deliveries", log)
+        wait_logged(lambda: statuses(app, "telegram")["delivered"] >= 3, "three Telegram deliveries", log)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
         in_flight = statuses(app, "telegram")
@@ -66,8 +66,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(tmp_path: P
 
         again = start_worker(env, log)
         try:
-            wait(lambda: statuses(app, "telegram")["delivered"] == CASES, "the rest after the restart", log)
-            wait(
+            wait_logged(lambda: statuses(app, "telegram")["delivered"] == CASES, "the rest after the restart", log)
+            wait_logged(
                 lambda: statuses(app, "email")["delivered"] == CASES and statuses(app, "webhook")["delivered"] == CASES,
                 "email and webhooks",
                 log,

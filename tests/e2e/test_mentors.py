@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from typing import Any
 
 import yaml
 
 from bot.settings import DEFAULT_NETWORK
 from tests.e2e.conftest import MENTOR_BOT, MENTOR_TOKEN, Conversation, Stack
+from tests.waiting import wait
 
 REFERENCE = re.compile(r"FD-\d{4}-\d{5}")
 MARJA_TELEGRAM = 601
-
-
-def wait(check: Any, what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def mentor_email(mentor_id: str) -> str:
