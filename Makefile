@@ -15,7 +15,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml" 2>/dev/
 
 setup: $(STAMP) $(MODEL)
 
-$(STAMP): requirements.lock pyproject.toml scripts/setup.sh
+$(STAMP): requirements.lock pyproject.toml scripts/setup.sh widget/package-lock.json
 	bash scripts/setup.sh
 	touch $@
 

@@ -63,6 +63,8 @@ class Settings:
     web_port: int = 8080
     rasa_token: str | None = field(default=None, repr=False)
     public_url: str = "http://localhost:8080"
+    # Where browsers reach Rasa (the widget's socket.io); unset: the page's host with Rasa's port.
+    rasa_public_url: str | None = None
     privacy_notice_version: str = "2026-11-24"
     telegram_token: str | None = field(default=None, repr=False)
     mentor_telegram_token: str | None = field(default=None, repr=False)
@@ -98,6 +100,7 @@ class Settings:
             web_port=web_port,
             rasa_token=env.get("FRONTDOOR_RASA_TOKEN") or None,
             public_url=(env.get("FRONTDOOR_PUBLIC_URL") or f"http://localhost:{web_port}").rstrip("/"),
+            rasa_public_url=(env.get("FRONTDOOR_RASA_PUBLIC_URL") or "").rstrip("/") or None,
             telegram_token=env.get("FRONTDOOR_TELEGRAM_TOKEN") or None,
             mentor_telegram_token=env.get("FRONTDOOR_MENTOR_TELEGRAM_TOKEN") or None,
             telegram_api_url=(env.get("FRONTDOOR_TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/"),

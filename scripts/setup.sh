@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 say() { printf 'setup: %s\n' "$*"; }
 
 # --- system packages -------------------------------------------------------
-APT_PACKAGES=(libvoikko1 voikko-fi)
+# Voikko for Finnish base forms; Chromium for the widget's browser tests.
+APT_PACKAGES=(libvoikko1 voikko-fi chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -59,3 +60,15 @@ say "installing pinned Python packages (requirements.lock)"
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | grep -v "is ignored: it is neither" || true
 .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check; exit 1; }
 say "python environment ready"
+
+# --- the widget's socket.io client -------------------------------------------
+# From the npm registry at the version widget/package-lock.json pins, copied
+# into the static files: nothing is loaded from a CDN at run time.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: npm is needed for the widget's socket.io client: install Node.js (Debian: apt-get install npm)" >&2
+  exit 1
+fi
+npm ci --prefix widget --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+mkdir -p web/vendor
+cp widget/node_modules/socket.io-client/dist/socket.io.min.js web/vendor/socket.io.min.js
+say "widget client ready (socket.io-client $(node -p "require('./widget/node_modules/socket.io-client/package.json').version"))"

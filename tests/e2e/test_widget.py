@@ -1,0 +1,162 @@
+"""The website widget in headless Debian Chromium (Playwright), on the demo partner page that
+``frontdoor run`` serves, talking to the real Rasa server over socket.io."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.conftest import Stack
+from tests.waiting import wait
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium on a machine with a closed network: no background traffic, no sandbox as root.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]  # fmt: skip
+REFERENCE = re.compile(r"FD-\d{4}-\d{5}")
+BOT_TIMEOUT = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, stack: Stack) -> Iterator[Page]:
+    context = browser.new_context(locale="fi-FI")
+    page = context.new_page()
+    page.alerts = []  # type: ignore[attr-defined]
+    page.on("dialog", lambda dialog: (page.alerts.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+    page.goto(f"{stack.web_url}/")
+    yield page
+    context.close()
+
+
+def bot_says(page: Page, text: str) -> None:
+    expect(page.locator(".fdw-bot .fdw-text").filter(has_text=text).last).to_be_visible(timeout=BOT_TIMEOUT)
+
+
+def bot_count(page: Page) -> int:
+    return page.locator(".fdw-bot").count()
+
+
+def type_and_send(page: Page, text: str, expect_reply: bool = True) -> None:
+    before = bot_count(page)
+    page.get_by_label("Kirjoita viestisi").fill(text)
+    page.keyboard.press("Enter")
+    if expect_reply:
+        wait(lambda: bot_count(page) > before, f"an answer to {text!r}", timeout=60)
+
+
+def click_choice(page: Page, title: str) -> None:
+    before = bot_count(page)
+    page.locator(".fdw-choice", has_text=title).click()
+    wait(lambda: bot_count(page) > before, f"an answer to the button {title!r}", timeout=60)
+
+
+def case_with(stack: Stack, reference: str) -> dict[str, object]:
+    (case,) = [c for c in stack.cases() if c["reference"] == reference]
+    return case
+
+
+def test_an_employer_reaches_a_case_in_the_widget_across_a_reload(page: Page, stack: Stack) -> None:
+    page.get_by_role("button", name="Kysy osaamisverkostolta").click()
+    expect(page.get_by_role("region", name="Osaamisverkoston etuovi")).to_be_visible()
+    type_and_send(page, "Tarvitsisimme oppisopimusopiskelijan varastoomme")
+    bot_says(page, "Asioitko työnantajan")
+    click_choice(page, "Työnantajana / organisaationa")
+    bot_says(page, "Saanko tallentaa")
+    click_choice(page, "Kyllä, annan luvan")
+    type_and_send(page, "Maija Widget")
+
+    # A reload in the middle keeps the conversation: the same session, the messages still shown.
+    page.reload()
+    expect(page.locator(".fdw-user .fdw-text", has_text="Maija Widget")).to_be_visible()
+    expect(page.get_by_label("Kirjoita viestisi")).to_be_visible()
+    page.wait_for_function("() => window.io !== undefined")
+
+    type_and_send(page, "Kuljetus Widget Oy")
+    type_and_send(page, "maija.widget@example.org")
+    type_and_send(page, "040 765 4321")
+    type_and_send(page, "Kouvolassa")
+    bot_says(page, "Tarkistetaan")
+    click_choice(page, "Kyllä, lähetä")
+    last = page.locator(".fdw-bot .fdw-text").last.inner_text()
+    reference = REFERENCE.search(last)
+    assert reference, last
+    case = case_with(stack, reference.group(0))
+    assert case["channel"] == "web" and case["need"] == "apprenticeship" and case["municipality"] == "Kouvola"
+    # Links in bot messages are real links; the privacy notice was one.
+    assert page.locator(".fdw-bot a[href*='/privacy/fi.html']").count() >= 1
+
+
+def test_the_open_widget_has_no_serious_accessibility_violations(page: Page) -> None:
+    page.get_by_role("button", name="Kysy osaamisverkostolta").click()
+    type_and_send(page, "Tarvitsisimme oppisopimusopiskelijan varastoomme")
+    bot_says(page, "Asioitko työnantajan")
+    results = Axe().run(page, context=".fdw")
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in serious]
+    assert results.response["passes"], "axe ran no checks"
+
+
+def test_html_from_the_user_is_shown_as_text(page: Page) -> None:
+    page.get_by_role("button", name="Kysy osaamisverkostolta").click()
+    type_and_send(page, "<img src=x onerror=alert(1)>")
+    expect(page.locator(".fdw-user .fdw-text").last).to_have_text("<img src=x onerror=alert(1)>")
+    assert page.locator(".fdw img").count() == 0
+    assert page.alerts == []  # type: ignore[attr-defined]
+
+
+def test_a_keyboard_only_conversation_reaches_a_case(page: Page, stack: Stack) -> None:
+    keyboard = page.keyboard
+    # Tab from the top of the page to the launcher: it is reachable and opens with Enter.
+    for _ in range(40):
+        keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement && document.activeElement.classList.contains('fdw-launcher')"):
+            break
+    else:
+        pytest.fail("the launcher cannot be reached with Tab")
+    keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "fdw-input"
+
+    def send(text: str) -> None:
+        before = bot_count(page)
+        keyboard.type(text)
+        keyboard.press("Enter")
+        wait(lambda: bot_count(page) > before, f"an answer to {text!r}", timeout=60)
+
+    def choose(title: str) -> None:
+        # From the input, Shift+Tab walks back through the answer buttons.
+        before = bot_count(page)
+        for _ in range(12):
+            keyboard.press("Shift+Tab")
+            if page.evaluate("() => document.activeElement.textContent") == title:
+                break
+        else:
+            pytest.fail(f"no button {title!r} reachable with the keyboard")
+        keyboard.press("Enter")
+        wait(lambda: bot_count(page) > before, f"an answer to {title!r}", timeout=60)
+        # The widget puts the focus back in the input after a button.
+        assert page.evaluate("() => document.activeElement.id") == "fdw-input"
+
+    send("Etsin töitä, olen ollut työttömänä puoli vuotta")
+    bot_says(page, "Saanko tallentaa")
+    choose("Kyllä, annan luvan")
+    send("Kalle Näppäimistö")
+    send("kalle.nappaimisto@example.org")
+    send("040 111 2222")
+    send("Haminassa")
+    bot_says(page, "Tarkistetaan")
+    choose("Kyllä, lähetä")
+    reference = REFERENCE.search(page.locator(".fdw-bot .fdw-text").last.inner_text())
+    assert reference
+    assert case_with(stack, reference.group(0))["channel"] == "web"

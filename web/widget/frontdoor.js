@@ -1,0 +1,279 @@
+/*
+ * The front door's chat widget. One line on any partner's page:
+ *
+ *   <script src="https://etuovi.example.org/widget/frontdoor.js"
+ *           data-server="https://etuovi.example.org:5005" defer></script>
+ *
+ * It talks to Rasa's socket.io channel with the socket.io client that
+ * `make setup` copies to /vendor/ (no CDN). Everything the bot or the user
+ * writes is rendered as text (textContent), never as HTML; only http(s)
+ * addresses become links. The conversation survives a page reload: the
+ * session id and the messages shown are kept in localStorage.
+ * Accessibility (WCAG 2.1 AA): a real <button> launcher with aria-expanded,
+ * a labelled region, messages in an ARIA live log, labelled input, visible
+ * focus, Escape closes and returns focus, contrast >= 4.5:1.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || window.__frontdoorWidget) return;
+  window.__frontdoorWidget = true;
+
+  var SERVER = (script.getAttribute("data-server") || "").replace(/\/+$/, "") || window.location.origin;
+  var BASE = new URL(".", script.src).href;
+  var STORE = "frontdoor-widget:" + SERVER;
+  var MAX_HISTORY = 200;
+  var MAX_LENGTH = 2000;
+
+  var TEXTS = {
+    fi: {
+      open: "Kysy osaamisverkostolta", title: "Osaamisverkoston etuovi", close: "Sulje keskustelu",
+      log: "Keskustelu", input: "Kirjoita viestisi", send: "Lähetä", restart: "Aloita alusta",
+      typing: "Etuovi kirjoittaa…", welcome: "Hei! Kerro omin sanoin, mitä tarvitset – koulutusta henkilöstölle, oppisopimusta, harjoittelijaa, työtä tai opiskelupaikkaa. Ohjaan sinut oikealle asiantuntijalle.",
+      you: "Sinä", bot: "Etuovi", offline: "Yhteys katkesi. Yritän yhdistää uudelleen…", language: "Kieli", choices: "Vastausvaihtoehdot"
+    },
+    en: {
+      open: "Ask the competence network", title: "The network's front door", close: "Close the chat",
+      log: "Conversation", input: "Type your message", send: "Send", restart: "Start over",
+      typing: "The front door is typing…", welcome: "Hello! Tell me in your own words what you need – training for staff, an apprenticeship, a trainee, a job or a place to study. I will put you in touch with the right expert.",
+      you: "You", bot: "Front door", offline: "Connection lost. Reconnecting…", language: "Language", choices: "Answer options"
+    },
+    sv: {
+      open: "Fråga kompetensnätverket", title: "Nätverkets ingång", close: "Stäng chatten",
+      log: "Samtal", input: "Skriv ditt meddelande", send: "Skicka", restart: "Börja om",
+      typing: "Ingången skriver…", welcome: "Hej! Berätta med egna ord vad du behöver – utbildning för personalen, läroavtal, en praktikant, ett jobb eller en studieplats. Jag hjälper dig vidare till rätt sakkunnig.",
+      you: "Du", bot: "Ingången", offline: "Anslutningen bröts. Ansluter igen…", language: "Språk", choices: "Svarsalternativ"
+    }
+  };
+
+  function load() {
+    try {
+      var saved = JSON.parse(window.localStorage.getItem(STORE) || "null");
+      if (saved && typeof saved.session === "string" && Array.isArray(saved.history)) return saved;
+    } catch (e) { /* a broken entry starts a new conversation */ }
+    return null;
+  }
+
+  function newSession() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function pageLanguage() {
+    var lang = (document.documentElement.getAttribute("lang") || navigator.language || "fi").slice(0, 2).toLowerCase();
+    return TEXTS[lang] ? lang : "fi";
+  }
+
+  var state = load() || { session: newSession(), history: [], open: false, language: pageLanguage() };
+  if (!TEXTS[state.language]) state.language = pageLanguage();
+
+  function save() {
+    state.history = state.history.slice(-MAX_HISTORY);
+    try { window.localStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* storage full or off */ }
+  }
+
+  function t(key) { return TEXTS[state.language][key]; }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Text with http(s) addresses as links; everything else stays text.
+  function fill(node, text) {
+    var pattern = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)]/g;
+    var last = 0, match;
+    while ((match = pattern.exec(text)) !== null) {
+      node.appendChild(document.createTextNode(text.slice(last, match.index)));
+      var link = el("a", { href: match[0], target: "_blank", rel: "noopener noreferrer" }, match[0]);
+      node.appendChild(link);
+      last = match.index + match[0].length;
+    }
+    node.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  var style = el("link", { rel: "stylesheet", href: BASE + "frontdoor.css" });
+  document.head.appendChild(style);
+
+  var root = el("div", { class: "fdw", "data-frontdoor-widget": "" });
+  var launcher = el("button", { type: "button", class: "fdw-launcher", "aria-expanded": "false", "aria-controls": "fdw-panel" });
+  var panel = el("section", { id: "fdw-panel", class: "fdw-panel", "aria-labelledby": "fdw-title", hidden: "" });
+  var header = el("div", { class: "fdw-header" });
+  var title = el("h2", { id: "fdw-title", class: "fdw-title" });
+  var languageLabel = el("label", { for: "fdw-language", class: "fdw-visually-hidden" });
+  var language = el("select", { id: "fdw-language", class: "fdw-language" });
+  [["fi", "Suomi"], ["en", "English"], ["sv", "Svenska"]].forEach(function (pair) {
+    var option = el("option", { value: pair[0], lang: pair[0] }, pair[1]);
+    language.appendChild(option);
+  });
+  var restart = el("button", { type: "button", class: "fdw-restart" });
+  var close = el("button", { type: "button", class: "fdw-close" });
+  var log = el("div", { class: "fdw-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
+  var typing = el("p", { class: "fdw-typing", role: "status", hidden: "" });
+  var choices = el("div", { class: "fdw-choices", role: "group" });
+  var form = el("form", { class: "fdw-form" });
+  var inputLabel = el("label", { for: "fdw-input", class: "fdw-visually-hidden" });
+  var input = el("input", { id: "fdw-input", class: "fdw-input", type: "text", autocomplete: "off", maxlength: String(MAX_LENGTH) });
+  var send = el("button", { type: "submit", class: "fdw-send" });
+
+  header.appendChild(title);
+  header.appendChild(languageLabel);
+  header.appendChild(language);
+  header.appendChild(restart);
+  header.appendChild(close);
+  form.appendChild(inputLabel);
+  form.appendChild(input);
+  form.appendChild(send);
+  panel.appendChild(header);
+  panel.appendChild(log);
+  panel.appendChild(typing);
+  panel.appendChild(choices);
+  panel.appendChild(form);
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  function label() {
+    root.setAttribute("lang", state.language);
+    launcher.textContent = t("open");
+    title.textContent = t("title");
+    close.textContent = "×";
+    close.setAttribute("aria-label", t("close"));
+    restart.textContent = t("restart");
+    languageLabel.textContent = t("language");
+    language.value = state.language;
+    log.setAttribute("aria-label", t("log"));
+    choices.setAttribute("aria-label", t("choices"));
+    inputLabel.textContent = t("input");
+    input.setAttribute("placeholder", t("input"));
+    send.textContent = t("send");
+    typing.textContent = t("typing");
+  }
+
+  function show(entry) {
+    var item = el("div", { class: "fdw-message fdw-" + entry.from });
+    item.appendChild(el("span", { class: "fdw-visually-hidden" }, (entry.from === "user" ? t("you") : t("bot")) + ": "));
+    var text = el("p", { class: "fdw-text" });
+    fill(text, entry.text || "");
+    item.appendChild(text);
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function offer(buttons) {
+    choices.textContent = "";
+    (buttons || []).forEach(function (button) {
+      var choice = el("button", { type: "button", class: "fdw-choice" }, button.title);
+      choice.addEventListener("click", function () {
+        say(button.payload, button.title);
+        input.focus();  // the chosen button is gone: keyboard users go on typing
+      });
+      choices.appendChild(choice);
+    });
+  }
+
+  function render() {
+    log.textContent = "";
+    show({ from: "bot", text: t("welcome") });
+    state.history.forEach(show);
+    var last = state.history[state.history.length - 1];
+    offer(last && last.from === "bot" ? last.buttons : []);
+  }
+
+  var socket = null;
+  var typingTimer = null;
+
+  function setTyping(on) {
+    window.clearTimeout(typingTimer);
+    typing.hidden = !on;
+    if (on) typingTimer = window.setTimeout(function () { typing.hidden = true; }, 30000);
+  }
+
+  function received(message) {
+    if (!message || typeof message.text !== "string") return;
+    setTyping(false);
+    var buttons = (message.quick_replies || message.buttons || []).filter(function (b) {
+      return b && typeof b.title === "string" && typeof b.payload === "string";
+    }).map(function (b) { return { title: b.title, payload: b.payload }; });
+    var entry = { from: "bot", text: message.text, buttons: buttons };
+    state.history.push(entry);
+    save();
+    show(entry);
+    offer(buttons);
+  }
+
+  function connect() {
+    if (socket || !window.io) return;
+    socket = window.io(SERVER, { transports: ["websocket"], reconnection: true });
+    socket.on("connect", function () {
+      socket.emit("session_request", { session_id: state.session });
+    });
+    socket.on("bot_uttered", received);
+    socket.on("disconnect", function () { setTyping(false); });
+  }
+
+  function say(payload, shown) {
+    var text = (shown || payload || "").trim();
+    if (!text) return;
+    var entry = { from: "user", text: text.slice(0, MAX_LENGTH) };
+    state.history.push(entry);
+    save();
+    show(entry);
+    offer([]);
+    setTyping(true);
+    if (socket) socket.emit("user_uttered", { message: payload.slice(0, MAX_LENGTH), session_id: state.session });
+  }
+
+  function open(focusInput) {
+    state.open = true;
+    save();
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    connect();
+    if (focusInput) input.focus();
+  }
+
+  function shut() {
+    state.open = false;
+    save();
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () { if (panel.hidden) open(true); else shut(); });
+  close.addEventListener("click", shut);
+  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") shut(); });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    input.value = "";
+    say(text);
+  });
+  language.addEventListener("change", function () {
+    if (TEXTS[language.value]) { state.language = language.value; save(); label(); render(); }
+  });
+  restart.addEventListener("click", function () {
+    state.session = newSession();
+    state.history = [];
+    save();
+    if (socket) socket.emit("session_request", { session_id: state.session });
+    render();
+    input.focus();
+  });
+
+  function start() {
+    document.body.appendChild(root);
+    label();
+    render();
+    if (state.open) open(false);
+  }
+
+  var loader = el("script", { src: BASE + "../vendor/socket.io.min.js" });
+  loader.onload = function () { if (state.open) connect(); };
+  document.head.appendChild(loader);
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+})();
