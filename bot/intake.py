@@ -25,7 +25,7 @@ SKIPPED = "-"
 CONTACT_FIELDS = ("contact_name", "organization", "email", "phone", "municipality", "sector")
 CORRECTABLE = (*CONTACT_FIELDS, "customer_type")
 
-INPUT_CHANNELS = {"rest": "rest", "socketio": "web", "telegram": "telegram", "web": "web"}
+INPUT_CHANNELS = {"rest": "rest", "socketio": "web", "telegram": "telegram", "telegram_bridge": "telegram", "web": "web"}
 MAX_NEED_TEXT = 1000
 
 

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
 import requests
+import yaml
 
-from bot.app import create_frontdoor
+from bot.app import FrontDoor, create_frontdoor
 from bot.scheduler import start_scheduler
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web import start_web_server
@@ -51,7 +53,8 @@ def optional_parts(settings: Settings) -> list[str]:
     """One line per optional part: on, or off and why."""
     lines = []
     if settings.telegram_token:
-        lines.append("telegram (individuals): configured; its bridge arrives with the Telegram door")
+        mode = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "long polling"
+        lines.append(f"telegram (individuals): on ({mode}), Bot API {settings.telegram_api_url}")
     else:
         lines.append("telegram (individuals): off (FRONTDOOR_TELEGRAM_TOKEN not set)")
     if settings.mentor_telegram_token:
@@ -82,6 +85,18 @@ def write_endpoints(settings: Settings, folder: Path) -> Path:
     return path
 
 
+def write_credentials(settings: Settings, folder: Path) -> Path:
+    """Rasa's channels: the project's credentials.yml, plus the Telegram bridge when its door is on."""
+    folder.mkdir(parents=True, exist_ok=True)
+    credentials = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
+    if settings.telegram_token and settings.bridge_token:
+        credentials["bot.rasa_channels.TelegramBridgeInput"] = {"token": settings.bridge_token}
+    path = folder / f"credentials-{settings.rasa_port}.yml"
+    path.touch(mode=0o600)
+    path.write_text(yaml.safe_dump(credentials), encoding="utf-8")
+    return path
+
+
 def _child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -91,6 +106,7 @@ def _child_env(settings: Settings) -> dict[str, str]:
             "FRONTDOOR_ACTION_PORT": str(settings.action_port),
             "FRONTDOOR_RASA_PORT": str(settings.rasa_port),
             "FRONTDOOR_WEB_PORT": str(settings.web_port),
+            "FRONTDOOR_BRIDGE_TOKEN": settings.bridge_token or "",
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         }
@@ -113,7 +129,7 @@ def _start(settings: Settings, model: Path, log_dir: Path) -> list[Child]:
         "--interface",
         "127.0.0.1",
         "--credentials",
-        str(PROJECT_ROOT / "credentials.yml"),
+        str(write_credentials(settings, log_dir)),
         "--endpoints",
         str(write_endpoints(settings, log_dir)),
         "--cors",
@@ -157,13 +173,41 @@ def _stop(children: list[Child]) -> None:
             child.process.kill()
 
 
+def _print_parts(settings: Settings, frontdoor: FrontDoor) -> None:
+    """Where each part listens, and which optional parts are off and why."""
+    print(f"rasa:     http://localhost:{settings.rasa_port}  (REST: /webhooks/rest/webhook, socket.io: /socket.io)", flush=True)
+    print(f"actions:  http://localhost:{settings.action_port}/webhook", flush=True)
+    print(
+        f"worker:   outbox delivery every {settings.outbox_poll_seconds:g} s (log: var/run/worker-{settings.rasa_port}.out)",
+        flush=True,
+    )
+    print(
+        f"web:      http://localhost:{settings.web_port}/  (demo partner page with the chat widget; privacy notice: "
+        f"{settings.privacy_notice_url('fi')})",
+        flush=True,
+    )
+    print(f"database: {settings.database_url.split('@')[-1]}", flush=True)
+    print(f"network:  {settings.network_path}", flush=True)
+    service = frontdoor.network.service
+    print(
+        f"escalation: every {settings.escalation_seconds} s, cases not accepted within {service.response_hours:g} working hours "
+        f"({service.day_starts:%H:%M}-{service.day_ends:%H:%M} {service.timezone}, Finnish public holidays off)",
+        flush=True,
+    )
+    for line in optional_parts(settings):
+        print(line, flush=True)
+
+
 def run_all(settings: Settings, model: Path | None = None) -> int:
     """Start everything, print where it listens, and wait for Ctrl-C or SIGTERM."""
     model = model or DEFAULT_MODEL
     if not model.exists():
         print(f"error: no trained model at {model}: run 'make setup' (it trains one)", file=sys.stderr)
         return 2
-    # Fail here, with a clear message, on a broken network file or database.
+    # Fail here, with a clear message, on broken settings, network file or database.
+    settings.check()
+    if settings.telegram_token and not settings.bridge_token:
+        settings = replace(settings, bridge_token=secrets.token_urlsafe(32))
     frontdoor = create_frontdoor(settings)
     stopping = threading.Event()
 
@@ -176,23 +220,7 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
     web = start_web_server(settings)
     scheduler = start_scheduler(frontdoor.lifecycle, settings.escalation_seconds)
     children = _start(settings, model, PROJECT_ROOT / "var" / "run")
-    print(f"rasa:     http://localhost:{settings.rasa_port}  (REST: /webhooks/rest/webhook, socket.io: /socket.io)", flush=True)
-    print(f"actions:  http://localhost:{settings.action_port}/webhook", flush=True)
-    print(
-        f"worker:   outbox delivery every {settings.outbox_poll_seconds:g} s (log: var/run/worker-{settings.rasa_port}.out)",
-        flush=True,
-    )
-    print(f"web:      http://localhost:{settings.web_port}/  (privacy notice: {settings.privacy_notice_url('fi')})", flush=True)
-    print(f"database: {settings.database_url.split('@')[-1]}", flush=True)
-    print(f"network:  {settings.network_path}", flush=True)
-    service = frontdoor.network.service
-    print(
-        f"escalation: every {settings.escalation_seconds} s, cases not accepted within {service.response_hours:g} working hours "
-        f"({service.day_starts:%H:%M}-{service.day_ends:%H:%M} {service.timezone}, Finnish public holidays off)",
-        flush=True,
-    )
-    for line in optional_parts(settings):
-        print(line, flush=True)
+    _print_parts(settings, frontdoor)
     status = 0
     try:
         pending = {c.name: c for c in children}

@@ -68,6 +68,15 @@ class Settings:
     privacy_notice_version: str = "2026-11-24"
     telegram_token: str | None = field(default=None, repr=False)
     mentor_telegram_token: str | None = field(default=None, repr=False)
+    # Shared by Rasa's Telegram bridge channel and the bridge; `frontdoor run` makes one if unset.
+    bridge_token: str | None = field(default=None, repr=False)
+    # Where the bridge reaches Rasa; unset: this machine's Rasa port.
+    rasa_url: str | None = None
+    # Telegram webhook mode for individuals (unset: long polling): public HTTPS URL, secret, local port.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
     telegram_api_url: str = "https://api.telegram.org"
     smtp_url: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
@@ -104,6 +113,12 @@ class Settings:
             telegram_token=env.get("FRONTDOOR_TELEGRAM_TOKEN") or None,
             mentor_telegram_token=env.get("FRONTDOOR_MENTOR_TELEGRAM_TOKEN") or None,
             telegram_api_url=(env.get("FRONTDOOR_TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/"),
+            bridge_token=env.get("FRONTDOOR_BRIDGE_TOKEN") or None,
+            rasa_url=(env.get("FRONTDOOR_RASA_URL") or "").rstrip("/") or None,
+            telegram_webhook_url=env.get("FRONTDOOR_TELEGRAM_WEBHOOK_URL") or None,
+            telegram_webhook_secret=env.get("FRONTDOOR_TELEGRAM_WEBHOOK_SECRET") or None,
+            telegram_webhook_listen=env.get("FRONTDOOR_TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
+            telegram_webhook_port=_int(env, "FRONTDOOR_TELEGRAM_WEBHOOK_PORT", 8443),
             smtp_url=env.get("FRONTDOOR_SMTP_URL") or None,
             log_level=(env.get("FRONTDOOR_LOG_LEVEL") or "INFO").upper(),
             escalation_seconds=_int(env, "FRONTDOOR_ESCALATION_SECONDS", 60),
@@ -131,6 +146,22 @@ class Settings:
             database_url=database_url or self.database_url,
             network_path=network_path or self.network_path,
         )
+
+    @property
+    def rasa_base_url(self) -> str:
+        """Where this machine's processes reach Rasa."""
+        return self.rasa_url or f"http://127.0.0.1:{self.rasa_port}"
+
+    def check(self) -> None:
+        """Settings that only make sense together; the message says what to set."""
+        if self.telegram_webhook_url:
+            if not self.telegram_webhook_url.startswith("https://"):
+                raise SettingsError("FRONTDOOR_TELEGRAM_WEBHOOK_URL must be an https:// address (Telegram calls only HTTPS)")
+            secret = self.telegram_webhook_secret or ""
+            if not (1 <= len(secret) <= 256) or not all(c.isalnum() or c in "_-" for c in secret):
+                raise SettingsError(
+                    "FRONTDOOR_TELEGRAM_WEBHOOK_SECRET must be set with webhook mode: 1-256 characters A-Z, a-z, 0-9, _ and -"
+                )
 
     def webhook_secret(self, partner_id: str) -> str | None:
         """The partner's webhook signing secret, or ``None`` when it is not set."""

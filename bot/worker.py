@@ -16,6 +16,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
+import httpx
 import requests
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
@@ -29,6 +30,7 @@ from bot.notifiers.email import EmailNotifier, SmtpServer
 from bot.notifiers.telegram import TelegramNotifier
 from bot.notifiers.webhook import WebhookNotifier
 from bot.outbox import DeliveryPolicy, OutboxWorker
+from bot.telegram_door import TelegramDoor
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +85,8 @@ class TelegramSide:
         self.notifiers = notifiers
         self.stop = stop
         self.application: Application | None = None  # type: ignore[type-arg]
-        self.customer_bot: Bot | None = None
+        self.customer_app: Application | None = None  # type: ignore[type-arg]
+        self.http: httpx.AsyncClient | None = None
 
     async def mentors(self, token: str) -> None:
         """The mentors' bot: notifications out, commands and buttons in (long polling)."""
@@ -100,21 +103,46 @@ class TelegramSide:
         logger.info("telegram (mentors): polling as @%s", app.bot.username)
 
     async def customers(self, token: str) -> None:
-        """The customers' bot, for news about their case (the conversation itself is the Telegram door's)."""
-        bot = make_bot(token, self.frontdoor.settings.telegram_api_url)
-        if await _until_ready("telegram (customers)", bot.initialize, self.stop):
-            self.customer_bot = bot
-            self.notifiers["telegram_customer"] = TelegramNotifier(bot)
+        """The individuals' bot: the Telegram door to the conversation, and news about their case."""
+        settings = self.frontdoor.settings
+        app = Application.builder().bot(make_bot(token, settings.telegram_api_url)).build()
+        self.http = httpx.AsyncClient()
+        TelegramDoor(settings, self.http).install(app)
+        if not await _until_ready("telegram (customers)", app.initialize, self.stop):
+            return
+        self.customer_app = app
+        await app.start()
+        assert app.updater is not None
+        updates = ["message", "callback_query"]
+        if settings.telegram_webhook_url:
+            await app.updater.start_webhook(
+                listen=settings.telegram_webhook_listen,
+                port=settings.telegram_webhook_port,
+                url_path="telegram",
+                webhook_url=settings.telegram_webhook_url,
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=updates,
+            )
+            logger.info(
+                "telegram (customers): webhook on %s:%s/telegram",
+                settings.telegram_webhook_listen,
+                settings.telegram_webhook_port,
+            )
+        else:
+            await app.updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=updates)
+            logger.info("telegram (customers): polling as @%s", app.bot.username)
+        self.notifiers["telegram_customer"] = TelegramNotifier(app.bot)
 
     async def close(self) -> None:
-        app = self.application
-        if app is not None:
+        for app in (self.application, self.customer_app):
+            if app is None:
+                continue
             if app.updater and app.updater.running:
                 await app.updater.stop()
             await app.stop()
             await app.shutdown()
-        if self.customer_bot is not None:
-            await self.customer_bot.shutdown()
+        if self.http is not None:
+            await self.http.aclose()
 
 
 async def serve(frontdoor: FrontDoor, stop: asyncio.Event) -> None:
@@ -152,6 +180,7 @@ async def serve(frontdoor: FrontDoor, stop: asyncio.Event) -> None:
 
 def run_worker(frontdoor: FrontDoor) -> int:
     """Run :func:`serve` until SIGTERM or Ctrl-C."""
+    frontdoor.settings.check()
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -29,6 +29,7 @@ from tests.standins.telegram_api import TelegramApi
 START_TIMEOUT = 900
 MENTOR_TOKEN = "333:e2e-mentor-token"
 MENTOR_BOT = "etuovi_mentor_bot"
+CUSTOMER_TOKEN = "444:e2e-customer-token"
 
 
 def free_port() -> int:
@@ -91,6 +92,7 @@ class Conversation:
 def telegram_api() -> Iterator[TelegramApi]:
     with TelegramApi() as api:
         api.add_bot(MENTOR_TOKEN, MENTOR_BOT)
+        api.add_bot(CUSTOMER_TOKEN, "etuovi_bot")
         yield api
 
 
@@ -116,6 +118,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramApi, m
             "FRONTDOOR_ACTION_PORT": str(action_port),
             "FRONTDOOR_WEB_PORT": str(web_port),
             "FRONTDOOR_MENTOR_TELEGRAM_TOKEN": MENTOR_TOKEN,
+            "FRONTDOOR_TELEGRAM_TOKEN": CUSTOMER_TOKEN,
             "FRONTDOOR_TELEGRAM_API_URL": telegram_api.url,
             "FRONTDOOR_SMTP_URL": mail_server.url,
             "FRONTDOOR_OUTBOX_POLL_SECONDS": "0.2",

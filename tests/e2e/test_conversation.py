@@ -26,7 +26,7 @@ def _counts(stack: Stack) -> dict[str, int]:
 def test_run_says_where_each_part_listens_and_what_is_off(stack: Stack) -> None:
     output = "\n".join(stack.output)
     assert "rasa:" in output and "actions:" in output and "web:" in output
-    assert "telegram (individuals): off (FRONTDOOR_TELEGRAM_TOKEN not set)" in output
+    assert "telegram (individuals): on (long polling)" in output
     assert "email: on" in output and "telegram (mentors): on" in output
     assert "webhooks: waiting (no FRONTDOOR_WEBHOOK_SECRET_<PARTNER> set)" in output
     assert "worker:   outbox delivery" in output

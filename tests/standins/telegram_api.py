@@ -1,8 +1,8 @@
 """A local stand-in of the Telegram Bot API on loopback, for the real python-telegram-bot client.
 
 It implements the methods the front door uses (getMe, sendMessage,
-editMessageText, answerCallbackQuery, getUpdates with long polling,
-deleteWebhook) for any number of bot tokens, records what each bot sent, lets
+editMessageText, editMessageReplyMarkup, answerCallbackQuery, getUpdates with
+long polling, sendChatAction, setWebhook, deleteWebhook) for any number of bot tokens, records what each bot sent, lets
 a test play a user (a message, a command, a button press) and injects faults:
 HTTP errors and 429 with ``retry_after`` for a number of calls.
 """
@@ -39,6 +39,7 @@ class BotState:
     edits: list[dict[str, Any]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    webhook: dict[str, Any] = field(default_factory=dict)
     next_update: int = 1
     next_message: int = 1
 
@@ -184,14 +185,17 @@ class TelegramApi:
                         "supports_inline_queries": False,
                     },
                 }
-            if method in ("deleteWebhook", "setMyCommands", "close", "logOut"):
+            if method == "setWebhook":
+                state.webhook = params
+                return 200, {"ok": True, "result": True}
+            if method in ("deleteWebhook", "setMyCommands", "close", "logOut", "sendChatAction"):
                 return 200, {"ok": True, "result": True}
             if method == "sendMessage":
                 message = self._message(state, params)
                 state.sent.append(message)
                 self.lock.notify_all()
                 return 200, {"ok": True, "result": message}
-            if method == "editMessageText":
+            if method in ("editMessageText", "editMessageReplyMarkup"):
                 state.edits.append(params)
                 self.lock.notify_all()
                 message = self._message(state, params)
