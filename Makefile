@@ -11,7 +11,7 @@ export PYTHONHASHSEED := 0
 # What a trained model depends on: retrain only when one of these changed.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml" 2>/dev/null) $(wildcard bot/nlu/*.py) bot/language.py bot/sectors.py bot/data/municipalities.yml bot/data/sector_words.yml
 
-.PHONY: setup run test lint format validate eval bench clean
+.PHONY: setup run test lint format validate eval bench bench-report clean
 
 setup: $(STAMP) $(MODEL)
 
@@ -49,6 +49,10 @@ test: setup lint validate
 # EVAL_ARGS narrows it, e.g. EVAL_ARGS="--seeds 1 --folds 0".
 eval: $(STAMP)
 	$(BIN)/python -m bot.nlu.evaluation $(EVAL_ARGS)
+
+# The foresight report over 100 000 synthetic cases on SQLite (reports/bench-report.json).
+bench-report: $(STAMP)
+	$(BIN)/python scripts/bench_report.py
 
 clean:
 	rm -rf models results var/test-*

@@ -6,8 +6,9 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import FrontDoor, create_frontdoor
 from bot.database import make_engine, upgrade
+from bot.demodata import DemoData
 from bot.lemmas import open_lemmatizer
 from bot.lifecycle import CaseNotFound, TransitionError, today_in
 from bot.mentors import InviteError
@@ -23,6 +25,7 @@ from bot.municipalities import Municipalities
 from bot.needs import load_taxonomy
 from bot.network import LANGUAGES, NetworkError, load_network
 from bot.outbox import OutboxAdmin
+from bot.report import Period, ReportBuilder, draw, write
 from bot.repositories import CaseRepository
 from bot.routing import RoutingRequest, route
 from bot.settings import Settings, SettingsError
@@ -48,6 +51,38 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--database-url", help="SQLAlchemy URL of the case database (default: FRONTDOOR_DATABASE_URL or var/)")
     common.add_argument("--network", type=Path, help="network file (default: FRONTDOOR_NETWORK or the demo network)")
     return common
+
+
+def _add_network_work(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Reports, demo data, the delivery worker, mentors' Telegram and the outbox."""
+    report = commands.add_parser("report", parents=[common], help="the foresight report: HTML with charts, and CSV files")
+    report.add_argument("--from", dest="start", type=_day, help="first day (YYYY-MM-DD, UTC), default: the first case")
+    report.add_argument("--to", dest="end", type=_day, help="last day (YYYY-MM-DD, UTC), default: the newest case")
+    report.add_argument("--out", required=True, type=Path, help="folder for report.html and the CSV files")
+
+    demo = commands.add_parser(
+        "demo-data", parents=[common], help="add synthetic cases (clearly marked) for demos and benchmarks"
+    )
+    demo.add_argument("--cases", required=True, type=int, help="how many")
+    demo.add_argument("--seed", type=int, default=42, help="random seed (the same seed gives the same cases)")
+
+    commands.add_parser("worker", parents=[common], help="start only the outbox delivery worker and the Telegram bots")
+
+    mentor = commands.add_parser("mentor", help="mentors' Telegram accounts").add_subparsers(
+        dest="mentor_command", required=True, metavar="ACTION"
+    )
+    invite = mentor.add_parser("invite", parents=[common], help="print a one-time link that connects a mentor's Telegram")
+    invite.add_argument("mentor_id", metavar="MENTOR_ID", help="the mentor's id in the network file")
+
+    outbox = commands.add_parser("outbox", help="notifications waiting, delivered or given up").add_subparsers(
+        dest="outbox_command", required=True, metavar="ACTION"
+    )
+    outbox_list = outbox.add_parser("list", parents=[common], help="list notifications")
+    outbox_list.add_argument("--status", choices=OUTBOX_STATUSES, help="only this status (dead: given up)")
+    outbox_list.add_argument("--json", action="store_true", help="print a JSON array")
+    retry = outbox.add_parser("retry", parents=[common], help="send given-up (dead) notifications again")
+    retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="outbox ids (see 'frontdoor outbox list --status dead')")
+    retry.add_argument("--dead", action="store_true", help="every dead notification")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,27 +152,46 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", parents=[common], help="start the whole front door (Rasa, actions, web)")
     run.add_argument("--model", type=Path, default=None, help="trained model (default: models/frontdoor.tar.gz)")
 
-    commands.add_parser("worker", parents=[common], help="start only the outbox delivery worker and the mentors' Telegram bot")
-
-    mentor = commands.add_parser("mentor", help="mentors' Telegram accounts").add_subparsers(
-        dest="mentor_command", required=True, metavar="ACTION"
-    )
-    invite = mentor.add_parser("invite", parents=[common], help="print a one-time link that connects a mentor's Telegram")
-    invite.add_argument("mentor_id", metavar="MENTOR_ID", help="the mentor's id in the network file")
-
-    outbox = commands.add_parser("outbox", help="notifications waiting, delivered or given up").add_subparsers(
-        dest="outbox_command", required=True, metavar="ACTION"
-    )
-    outbox_list = outbox.add_parser("list", parents=[common], help="list notifications")
-    outbox_list.add_argument("--status", choices=OUTBOX_STATUSES, help="only this status (dead: given up)")
-    outbox_list.add_argument("--json", action="store_true", help="print a JSON array")
-    retry = outbox.add_parser("retry", parents=[common], help="send given-up (dead) notifications again")
-    retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="outbox ids (see 'frontdoor outbox list --status dead')")
-    retry.add_argument("--dead", action="store_true", help="every dead notification")
+    _add_network_work(commands, common)
 
     actions = commands.add_parser("actions", parents=[common], help="start only the action server")
     actions.add_argument("--port", type=int, default=None, help="port (default: FRONTDOOR_ACTION_PORT or 5055)")
     return parser
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-11-25") from None
+
+
+def _report(frontdoor: FrontDoor, args: argparse.Namespace) -> int:
+    if args.start and args.end and args.start > args.end:
+        print(f"error: --from {args.start} is after --to {args.end}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    builder = ReportBuilder(frontdoor.sessions, frontdoor.networks.current, frontdoor.taxonomy, frontdoor.lemmatizer)
+    report = builder.build(Period(args.start, args.end))
+    draw(report)
+    page = write(report, args.out)
+    print(f"{page}  ({report.total} cases, {len(report.tables)} CSV files, {time.monotonic() - started:.1f} s)")
+    return 0
+
+
+def _demo_data(frontdoor: FrontDoor, args: argparse.Namespace) -> int:
+    if args.cases < 1:
+        print("error: --cases must be at least 1", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    DemoData(
+        frontdoor.sessions, frontdoor.networks.current, frontdoor.taxonomy, frontdoor.municipalities, frontdoor.clock
+    ).generate(args.cases, seed=args.seed)
+    print(
+        f"{args.cases} synthetic cases added in {time.monotonic() - started:.1f} s "
+        "(marked: 'Synteettinen' names, @example.invalid emails, '[demo]' need texts)"
+    )
+    return 0
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
@@ -327,6 +381,10 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{outcome.reference}: {outcome.status} → {outcome.mentor}")
         print(f"{len(outcomes)} case(s) escalated")
         return 0
+    if args.command == "report":
+        return _report(frontdoor, args)
+    if args.command == "demo-data":
+        return _demo_data(frontdoor, args)
     if args.command == "worker":
         from bot.worker import run_worker  # noqa: PLC0415 - only this command needs python-telegram-bot
 
