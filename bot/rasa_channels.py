@@ -1,36 +1,171 @@
-"""Rasa input channels of the front door.
+"""Rasa input channels of the front door: REST, socket.io and the Telegram bridge, guarded.
 
-:class:`TelegramBridgeInput` is the door the Telegram bridge (``bot.telegram_door``)
-comes in by: Rasa's REST channel under its own name, so cases made through it are
-recorded with channel ``telegram``, and closed to everyone but the bridge by a shared
-token (``X-Frontdoor-Bridge-Token``). Rasa loads it from the credentials file that
-``frontdoor run`` writes.
+Each wraps Rasa's own channel: a message that is not a payload the bot's
+buttons carry is read as text (no ``/affirm{"consent": true}`` from the
+keyboard), messages are limited in size, and each sender has a fair pace
+(:mod:`bot.guard`). The REST channel answers a body that is not a JSON object
+with ``sender`` and ``message`` with 400 and what is wrong (stock Rasa answers
+``[]`` or ``null`` with 500), and too many messages with 429 and a polite
+text. :class:`TelegramBridgeInput` is the door the Telegram bridge
+(``bot.telegram_door``) comes in by: closed to everyone but the bridge by a
+shared token, and its cases are recorded with channel ``telegram``. Rasa loads
+them from the credentials file ``frontdoor run`` writes.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.guard import RateLimit, offered_payloads, screen
+
 logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "X-Frontdoor-Bridge-Token"
-MAX_MESSAGE = 4000
+MAX_MESSAGE = 2000
+MAX_SENDER = 200
+SLOW_DOWN = {
+    "fi": "Viestejä tulee nyt nopeammin kuin ehdin vastata. Odota hetki ja kirjoita sitten uudelleen.",
+    "en": "Messages are coming faster than I can answer. Please wait a moment and write again.",
+}
+TOO_LONG = {
+    "fi": f"Viestisi on liian pitkä. Kirjoita asiasi lyhyemmin (enintään {MAX_MESSAGE} merkkiä).",
+    "en": f"Your message is too long. Please keep it under {MAX_MESSAGE} characters.",
+}
+
+NewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+class Guard:
+    """The checks every door applies before Rasa sees a message."""
+
+    def __init__(self, credentials: dict[str, Any] | None = None) -> None:
+        credentials = credentials or {}
+        self.allowed = offered_payloads()
+        self.limit = RateLimit(
+            per_minute=float(credentials.get("rate_per_minute") or 60), burst=int(credentials.get("rate_burst") or 20)
+        )
+
+    def wrap(self, on_new_message: NewMessage) -> NewMessage:
+        async def guarded(message: UserMessage) -> Any:
+            message.text = screen(message.text or "", self.allowed)
+            return await on_new_message(message)
+
+        return guarded
+
+
+def _bad_request(problem: str) -> HTTPResponse:
+    return response.json({"error": problem}, status=400)
+
+
+class FrontDoorRestInput(RestInput):
+    """Rasa's REST channel, guarded (same URL: ``/webhooks/rest/webhook``)."""
+
+    def __init__(self, guard: Guard | None = None) -> None:
+        self.guard = guard or Guard()
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(Guard(credentials))
+
+    def _extract_input_channel(self, req: Request) -> str:
+        # Stock REST lets the caller pick the channel name ("input_channel"); here it is always REST.
+        return self.name()
+
+    def blueprint(self, on_new_message: NewMessage) -> Blueprint:
+        rest = Blueprint("frontdoor_rest_webhook", __name__)
+        guarded = self.guard.wrap(on_new_message)
+
+        @rest.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @rest.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = json.loads(request.body or b"")
+            except (ValueError, UnicodeDecodeError):
+                return _bad_request('the body is not JSON: send {"sender": "…", "message": "…"}')
+            if not isinstance(body, dict):
+                return _bad_request('the body must be a JSON object {"sender": "…", "message": "…"}')
+            sender, text = body.get("sender"), body.get("message")
+            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER:
+                return _bad_request(f"'sender' must be a non-empty string of at most {MAX_SENDER} characters")
+            if not isinstance(text, str):
+                return _bad_request("'message' must be a string")
+            metadata = body.get("metadata")
+            if metadata is not None and not isinstance(metadata, dict):
+                return _bad_request("'metadata' must be a JSON object")
+            if len(text) > MAX_MESSAGE:
+                return response.json(
+                    [{"recipient_id": sender, "text": TOO_LONG["fi"]}, {"recipient_id": sender, "text": TOO_LONG["en"]}],
+                    status=413,
+                )
+            if not self.guard.limit.allow(sender):
+                return response.json(
+                    [{"recipient_id": sender, "text": SLOW_DOWN["fi"]}, {"recipient_id": sender, "text": SLOW_DOWN["en"]}],
+                    status=429,
+                )
+            collector = CollectingOutputChannel()
+            await guarded(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
+            return response.json(collector.messages)
+
+        return rest
+
+
+class FrontDoorSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel (the widget's), guarded."""
+
+    guard: Guard
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        channel = super().from_credentials(credentials)
+        assert isinstance(channel, FrontDoorSocketIOInput)
+        channel.guard = Guard(credentials)
+        return channel
+
+    def blueprint(self, on_new_message: NewMessage) -> Blueprint:
+        guarded = self.guard.wrap(on_new_message)
+
+        async def paced(message: UserMessage) -> Any:
+            text = message.text or ""
+            sender = message.sender_id or ""
+            if len(text) > MAX_MESSAGE:
+                await message.output_channel.send_text_message(sender, TOO_LONG["fi"])
+                return None
+            if not self.guard.limit.allow(sender):
+                await message.output_channel.send_text_message(sender, SLOW_DOWN["fi"])
+                return None
+            return await guarded(message)
+
+        return super().blueprint(paced)
 
 
 class TelegramBridgeInput(RestInput):
-    """REST for the Telegram bridge only: token-checked, channel name fixed."""
+    """REST for the Telegram bridge only: token-checked, channel name fixed, guarded."""
 
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, guard: Guard | None = None) -> None:
         self.token = token or ""
+        self.guard = guard or Guard()
 
     @classmethod
     def name(cls) -> str:
@@ -38,14 +173,14 @@ class TelegramBridgeInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramBridgeInput:
-        return cls((credentials or {}).get("token"))
+        return cls((credentials or {}).get("token"), Guard(credentials))
 
     def _extract_input_channel(self, req: Request) -> str:
-        # Unlike plain REST, the caller cannot choose the channel name.
         return self.name()
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: NewMessage) -> Blueprint:
         bridge = Blueprint("telegram_bridge_webhook", __name__)
+        guarded = self.guard.wrap(on_new_message)
 
         @bridge.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -56,13 +191,19 @@ class TelegramBridgeInput(RestInput):
             given = request.headers.get(TOKEN_HEADER) or ""
             if not self.token or not hmac.compare_digest(given, self.token):
                 return response.json({"error": "this channel is only for the front door's Telegram bridge"}, status=403)
-            body = request.json if isinstance(request.json, dict) else {}
+            try:
+                body = json.loads(request.body or b"")
+            except (ValueError, UnicodeDecodeError):
+                body = None
+            body = body if isinstance(body, dict) else {}
             sender, text = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not isinstance(text, str) or not sender or len(text) > MAX_MESSAGE:
-                return response.json({"error": "expected {'sender': str, 'message': str of at most 4000 characters}"}, status=400)
+                return _bad_request(f"expected {{'sender': str, 'message': str of at most {MAX_MESSAGE} characters}}")
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+            if not self.guard.limit.allow(sender):
+                return response.json([{"recipient_id": sender, "text": SLOW_DOWN["fi"]}], status=200)
             collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
+            await guarded(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
             return response.json(collector.messages)
 
         return bridge

@@ -30,6 +30,7 @@ START_TIMEOUT = 900
 MENTOR_TOKEN = "333:e2e-mentor-token"
 MENTOR_BOT = "etuovi_mentor_bot"
 CUSTOMER_TOKEN = "444:e2e-customer-token"
+RASA_TOKEN = "e2e-rasa-api-token"
 
 
 def free_port() -> int:
@@ -119,6 +120,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramApi, m
             "FRONTDOOR_WEB_PORT": str(web_port),
             "FRONTDOOR_MENTOR_TELEGRAM_TOKEN": MENTOR_TOKEN,
             "FRONTDOOR_TELEGRAM_TOKEN": CUSTOMER_TOKEN,
+            "FRONTDOOR_RASA_TOKEN": RASA_TOKEN,
             "FRONTDOOR_TELEGRAM_API_URL": telegram_api.url,
             "FRONTDOOR_SMTP_URL": mail_server.url,
             "FRONTDOOR_OUTBOX_POLL_SECONDS": "0.2",
