@@ -14,6 +14,7 @@ import json
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,12 @@ def offered_payloads(*files: Path) -> frozenset[str]:
             if payload.startswith("/"):
                 payloads.add(normalise(payload.replace("{{", "{").replace("}}", "}")))
     return frozenset(payloads)
+
+
+def clean(text: str) -> str:
+    """Text Rasa can store and answer: lone surrogates replaced, control characters (but newline and tab) dropped."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
 
 
 def screen(text: str, allowed: frozenset[str]) -> str:

@@ -27,7 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.guard import RateLimit, offered_payloads, screen
+from bot.guard import RateLimit, clean, offered_payloads, screen
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Guard:
 
     def wrap(self, on_new_message: NewMessage) -> NewMessage:
         async def guarded(message: UserMessage) -> Any:
-            message.text = screen(message.text or "", self.allowed)
+            message.text = screen(clean(message.text or ""), self.allowed)
             return await on_new_message(message)
 
         return guarded
@@ -103,8 +103,10 @@ class FrontDoorRestInput(RestInput):
             if not isinstance(body, dict):
                 return _bad_request('the body must be a JSON object {"sender": "…", "message": "…"}')
             sender, text = body.get("sender"), body.get("message")
-            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER:
-                return _bad_request(f"'sender' must be a non-empty string of at most {MAX_SENDER} characters")
+            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER or clean(sender) != sender:
+                return _bad_request(
+                    f"'sender' must be a non-empty string of at most {MAX_SENDER} characters without control characters"
+                )
             if not isinstance(text, str):
                 return _bad_request("'message' must be a string")
             metadata = body.get("metadata")

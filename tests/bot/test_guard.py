@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.guard import RateLimit, normalise, offered_payloads, screen
+from bot.guard import RateLimit, clean, normalise, offered_payloads, screen
 
 
 def test_the_bots_own_buttons_pass_and_typed_entities_become_text() -> None:
@@ -26,3 +26,9 @@ def test_the_rate_limit_allows_a_burst_then_the_steady_pace_per_sender() -> None
     assert [limit.allow("a", now=0.0) for _ in range(4)] == [True, True, True, False]
     assert limit.allow("b", now=0.0)  # others are not slowed by one sender
     assert limit.allow("a", now=1.0) and not limit.allow("a", now=1.0)  # one more a second
+
+
+def test_text_is_cleaned_of_what_breaks_storage() -> None:
+    assert clean("hei \ud83d maailma") == "hei ? maailma"  # a lone surrogate made stock Rasa answer 500
+    assert clean("a\x00b\x1b[31mc\n\td") == "ab[31mc\n\td"
+    assert clean("ääkkösiä 😀 Привет") == "ääkkösiä 😀 Привет"
