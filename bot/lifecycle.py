@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -123,13 +124,27 @@ def reroute(
 
 
 def queue(
-    session: Session, case: Case, *, kind: str, recipient: str, channel: str, address: str | None, key: str, now: datetime
+    session: Session,
+    case_id: int,
+    *,
+    kind: str,
+    recipient: str,
+    channel: str,
+    address: str | None,
+    key: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
 ) -> None:
-    """Add one notification to the outbox, in the caller's transaction."""
+    """Add one notification to the outbox, in the caller's transaction.
+
+    Takes the case's id, not the case, so the outbox worker can queue an alert
+    about a failed row without loading its case; ``detail`` is what the
+    notification needs beyond the case (e.g. which delivery an alert is about).
+    """
     OutboxRepository(session).add(
         OutboxMessage(
             idempotency_key=key,
-            case_id=case.id,
+            case_id=case_id,
             kind=kind,
             recipient=recipient,
             channel=channel,
@@ -138,6 +153,7 @@ def queue(
             attempts=0,
             created_at=now,
             next_attempt_at=now,
+            detail=detail,
         )
     )
 
@@ -153,7 +169,7 @@ def notify(session: Session, case: Case, mentor: Mentor | None, kind: str, now: 
         return
     for i, channel in enumerate(mentor.channels):
         key = f"{case.reference}:{kind}:{occasion}:{mentor.id}:{channel.kind}:{i}"
-        queue(session, case, kind=kind, recipient=mentor.id, channel=channel.kind, address=channel.address, key=key, now=now)
+        queue(session, case.id, kind=kind, recipient=mentor.id, channel=channel.kind, address=channel.address, key=key, now=now)
 
 
 def notify_customer(session: Session, case: Case, kind: str, now: datetime, *, occasion: int = 0) -> None:
@@ -165,7 +181,7 @@ def notify_customer(session: Session, case: Case, kind: str, now: datetime, *, o
     else:
         return
     key = f"{case.reference}:{kind}:{occasion}:{CUSTOMER}:{channel}"
-    queue(session, case, kind=kind, recipient=CUSTOMER, channel=channel, address=address, key=key, now=now)
+    queue(session, case.id, kind=kind, recipient=CUSTOMER, channel=channel, address=address, key=key, now=now)
 
 
 class RegisterService:

@@ -14,7 +14,7 @@ import html
 import logging
 from collections.abc import Callable
 
-from telegram import Update, User
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
@@ -22,18 +22,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.lifecycle import CaseNotFound, Lifecycle, Outcome, TransitionError
 from bot.mentors import MentorDirectory
 from bot.models import Case
-from bot.network import Mentor
+from bot.network import Mentor, language_of
 from bot.notices import NoticeWriter, mentor_language
 from bot.notifiers.telegram import keyboard
 
 logger = logging.getLogger(__name__)
-
-LANGUAGES = ("fi", "en", "sv")
-
-
-def _language_of(user: User | None) -> str:
-    code = (user.language_code or "")[:2] if user else ""
-    return code if code in LANGUAGES else "fi"
 
 
 class MentorBot:
@@ -63,7 +56,7 @@ class MentorBot:
             await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
 
     async def _refuse(self, update: Update) -> None:
-        await self._reply(update, html.escape(self.texts.say("bot_not_registered", _language_of(update.effective_user))))
+        await self._reply(update, html.escape(self.texts.say("bot_not_registered", language_of(update.effective_user))))
 
     # -- commands -------------------------------------------------------------
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -72,7 +65,7 @@ class MentorBot:
             return
         if context.args:
             mentor = await asyncio.to_thread(self.directory.redeem, context.args[0], user.id, chat.id)
-            language = mentor_language(mentor) if mentor else _language_of(user)
+            language = mentor_language(mentor) if mentor else language_of(user)
             if mentor is None:
                 await self._reply(update, html.escape(self.texts.say("bot_invite_invalid", language)))
                 return
@@ -144,7 +137,7 @@ class MentorBot:
             return
         mentor = await self._mentor(update)
         if mentor is None:
-            await query.answer(self.texts.say("bot_not_registered", _language_of(update.effective_user)), show_alert=True)
+            await query.answer(self.texts.say("bot_not_registered", language_of(update.effective_user)), show_alert=True)
             return
         language = mentor_language(mentor)
         verb, _, rest = (query.data or "").partition(":")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -30,6 +30,20 @@ LANGUAGES = ("fi", "en", "sv")
 # Network upkeep, shared out among partners as in the seeds: who coordinates
 # the mentor network, who gathers foresight data, who keeps the web service.
 UPKEEP_ROLES = ("mentor_network", "foresight", "web_service")
+
+
+class LanguageCoded(Protocol):
+    """Someone whose client names their language, like a Telegram user."""
+
+    @property
+    def language_code(self) -> str | None: ...
+
+
+def language_of(user: LanguageCoded | None) -> str:
+    """The language to answer someone in before they have written: their client's (``en-GB`` → ``en``) if the
+    front door speaks it, else Finnish. One function, so both Telegram bots greet the same person alike."""
+    code = (user.language_code or "")[:2] if user else ""
+    return code if code in LANGUAGES else "fi"
 
 
 class NetworkError(ValueError):

@@ -166,14 +166,14 @@ class NoticeWriter:
                 extra.append((t.word("labels", "recent", language), recent))
         footer = t.say("email_footer", language, network=network.name, reference=case.reference)
         text = "\n".join([heading, "", *(f"{label}: {value}" for label, value in [*lines, *extra]), "", footer])
-        return Notice(
-            key=row.idempotency_key,
-            kind=row.kind,
-            reference=case.reference or "",
-            language=language,
-            subject=f"[{network.name}] {heading}",
+        return self._network_notice(
+            row,
+            case,
+            network,
+            language,
+            heading,
             text=text,
-            html=self.card_html(heading, lines, extra),
+            markup=self.card_html(heading, lines, extra),
             partner=mentor.partner if mentor else case.partner,
             buttons=self.buttons(case, network, language) if row.kind != "case_cancelled" else (),
             payload=self.payload(row, case, network, now),
@@ -217,16 +217,45 @@ class NoticeWriter:
             attempts=detail.get("attempts", ""),
             error=detail.get("error", ""),
         )
+        return self._network_notice(
+            row,
+            case,
+            network,
+            language,
+            heading,
+            text=f"{heading}\n\n{text}",
+            markup=f"<b>{html.escape(heading)}</b>\n{html.escape(text)}",
+            partner=network.coordinator.partner,
+            payload={"event": row.kind, "idempotency_key": row.idempotency_key, "reference": case.reference, **detail},
+        )
+
+    def _network_notice(
+        self,
+        row: OutboxMessage,
+        case: Case,
+        network: Network,
+        language: str,
+        heading: str,
+        *,
+        text: str,
+        markup: str,
+        partner: str | None,
+        payload: Mapping[str, Any],
+        buttons: tuple[tuple[tuple[str, str], ...], ...] = (),
+    ) -> Notice:
+        """A notice to one of the network's people (a mentor, the coordinator): what those share, the row's key
+        and kind and a subject tagged with the network's name, is decided in one place."""
         return Notice(
             key=row.idempotency_key,
             kind=row.kind,
             reference=case.reference or "",
             language=language,
             subject=f"[{network.name}] {heading}",
-            text=f"{heading}\n\n{text}",
-            html=f"<b>{html.escape(heading)}</b>\n{html.escape(text)}",
-            partner=network.coordinator.partner,
-            payload={"event": row.kind, "idempotency_key": row.idempotency_key, "reference": case.reference, **detail},
+            text=text,
+            html=markup,
+            partner=partner,
+            buttons=buttons,
+            payload=payload,
         )
 
     def payload(self, row: OutboxMessage, case: Case, network: Network, now: datetime) -> dict[str, Any]:

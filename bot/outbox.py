@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.lifecycle import RegisterService
+from bot.lifecycle import RegisterService, queue
 from bot.models import Case, CaseEvent, MentorTelegram, OutboxMessage
 from bot.network import Network
 from bot.notices import NoticeWriter
@@ -250,20 +250,16 @@ class OutboxWorker(RegisterService):
         coordinator = network.coordinator
         stamp = f"{now:%Y%m%dT%H%M%S%f}"
         for i, channel in enumerate(coordinator.channels):
-            session.add(
-                OutboxMessage(
-                    idempotency_key=f"alert:{row.id}:{stamp}:{channel.kind}:{i}",
-                    case_id=row.case_id,
-                    kind="delivery_failed",
-                    recipient=coordinator.id,
-                    channel=channel.kind,
-                    address=channel.address,
-                    status="pending",
-                    attempts=0,
-                    created_at=now,
-                    next_attempt_at=now,
-                    detail=detail,
-                )
+            queue(
+                session,
+                row.case_id,
+                kind="delivery_failed",
+                recipient=coordinator.id,
+                channel=channel.kind,
+                address=channel.address,
+                key=f"alert:{row.id}:{stamp}:{channel.kind}:{i}",
+                now=now,
+                detail=detail,
             )
 
     # -- the loop -----------------------------------------------------------

@@ -14,6 +14,7 @@ them from the credentials file ``frontdoor run`` writes.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import logging
@@ -46,12 +47,19 @@ TOO_LONG = {
 NewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
+@functools.lru_cache(maxsize=1)
+def shared_payloads() -> frozenset[str]:
+    """The bot's button payloads, read from the YAML files once per process, on first use (never at import):
+    every door Rasa starts shares them. The pace stays each door's own, set by its credentials."""
+    return offered_payloads()
+
+
 class Guard:
     """The checks every door applies before Rasa sees a message."""
 
     def __init__(self, credentials: dict[str, Any] | None = None) -> None:
         credentials = credentials or {}
-        self.allowed = offered_payloads()
+        self.allowed = shared_payloads()
         self.limit = RateLimit(
             per_minute=float(credentials.get("rate_per_minute") or 60), burst=int(credentials.get("rate_burst") or 20)
         )
@@ -71,6 +79,9 @@ def _bad_request(problem: str) -> HTTPResponse:
 class FrontDoorRestInput(RestInput):
     """Rasa's REST channel, guarded (same URL: ``/webhooks/rest/webhook``)."""
 
+    # Sanic wants every blueprint of the app named differently; subclasses name their own.
+    blueprint_name = "frontdoor_rest_webhook"
+
     def __init__(self, guard: Guard | None = None) -> None:
         self.guard = guard or Guard()
 
@@ -83,11 +94,22 @@ class FrontDoorRestInput(RestInput):
         return cls(Guard(credentials))
 
     def _extract_input_channel(self, req: Request) -> str:
-        # Stock REST lets the caller pick the channel name ("input_channel"); here it is always REST.
+        # Stock REST lets the caller pick the channel name ("input_channel"); here it is always this channel's.
         return self.name()
 
+    def refuse(self, request: Request) -> HTTPResponse | None:
+        """The answer to a caller this door is closed to, before anything is read; ``None``: open to everyone."""
+        return None
+
+    def slow_down(self, sender: str) -> HTTPResponse:
+        """The answer to a sender over their pace: 429, so an integration can back off, and the text for a person."""
+        return response.json(
+            [{"recipient_id": sender, "text": SLOW_DOWN["fi"]}, {"recipient_id": sender, "text": SLOW_DOWN["en"]}],
+            status=429,
+        )
+
     def blueprint(self, on_new_message: NewMessage) -> Blueprint:
-        rest = Blueprint("frontdoor_rest_webhook", __name__)
+        rest = Blueprint(self.blueprint_name, __name__)
         guarded = self.guard.wrap(on_new_message)
 
         @rest.route("/", methods=["GET"])
@@ -96,6 +118,9 @@ class FrontDoorRestInput(RestInput):
 
         @rest.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            refused = self.refuse(request)
+            if refused is not None:
+                return refused
             try:
                 body = json.loads(request.body or b"")
             except (ValueError, UnicodeDecodeError):
@@ -118,10 +143,7 @@ class FrontDoorRestInput(RestInput):
                     status=413,
                 )
             if not self.guard.limit.allow(sender):
-                return response.json(
-                    [{"recipient_id": sender, "text": SLOW_DOWN["fi"]}, {"recipient_id": sender, "text": SLOW_DOWN["en"]}],
-                    status=429,
-                )
+                return self.slow_down(sender)
             collector = CollectingOutputChannel()
             await guarded(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
             return response.json(collector.messages)
@@ -162,12 +184,14 @@ class FrontDoorSocketIOInput(SocketIOInput):
         return super().blueprint(paced)
 
 
-class TelegramBridgeInput(RestInput):
-    """REST for the Telegram bridge only: token-checked, channel name fixed, guarded."""
+class TelegramBridgeInput(FrontDoorRestInput):
+    """The guarded REST channel for the Telegram bridge only: token-checked, channel name ``telegram_bridge``."""
+
+    blueprint_name = "telegram_bridge_webhook"
 
     def __init__(self, token: str | None = None, guard: Guard | None = None) -> None:
+        super().__init__(guard)
         self.token = token or ""
-        self.guard = guard or Guard()
 
     @classmethod
     def name(cls) -> str:
@@ -177,35 +201,13 @@ class TelegramBridgeInput(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramBridgeInput:
         return cls((credentials or {}).get("token"), Guard(credentials))
 
-    def _extract_input_channel(self, req: Request) -> str:
-        return self.name()
+    def refuse(self, request: Request) -> HTTPResponse | None:
+        """Everyone but the bridge, which holds the shared token (and none at all while no token is set)."""
+        given = request.headers.get(TOKEN_HEADER) or ""
+        if not self.token or not hmac.compare_digest(given, self.token):
+            return response.json({"error": "this channel is only for the front door's Telegram bridge"}, status=403)
+        return None
 
-    def blueprint(self, on_new_message: NewMessage) -> Blueprint:
-        bridge = Blueprint("telegram_bridge_webhook", __name__)
-        guarded = self.guard.wrap(on_new_message)
-
-        @bridge.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @bridge.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            given = request.headers.get(TOKEN_HEADER) or ""
-            if not self.token or not hmac.compare_digest(given, self.token):
-                return response.json({"error": "this channel is only for the front door's Telegram bridge"}, status=403)
-            try:
-                body = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
-                body = None
-            body = body if isinstance(body, dict) else {}
-            sender, text = body.get("sender"), body.get("message")
-            if not isinstance(sender, str) or not isinstance(text, str) or not sender or len(text) > MAX_MESSAGE:
-                return _bad_request(f"expected {{'sender': str, 'message': str of at most {MAX_MESSAGE} characters}}")
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
-            if not self.guard.limit.allow(sender):
-                return response.json([{"recipient_id": sender, "text": SLOW_DOWN["fi"]}], status=200)
-            collector = CollectingOutputChannel()
-            await guarded(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
-            return response.json(collector.messages)
-
-        return bridge
+    def slow_down(self, sender: str) -> HTTPResponse:
+        """200 with the text: the bridge takes any other status for Rasa being down and would say so to the person."""
+        return response.json([{"recipient_id": sender, "text": SLOW_DOWN["fi"]}], status=200)

@@ -38,6 +38,8 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 URL = re.compile(r"https?://\S+|www\.\S+")
 HETU = re.compile(r"\b\d{6}[-+AaBbCcDdEeFfXxYyWwVvUu]\d{3}[0-9A-Ya-y]\b")
 PHONE = re.compile(r"(?<!\w)\+?\d[\d\s-]{5,}\d")
+# What the work tables measure, per mentor and per partner alike (in the order of their rows).
+WORK_MEASURES = ("received", "accepted", "forwarded", "closed", "median_hours_to_accept", "median_hours_to_contact")
 
 
 @dataclass(frozen=True)
@@ -274,35 +276,9 @@ class ReportBuilder:
         closed = self._events(session, period, "closed", CaseEvent.actor)
         to_accept = self._durations(session, period, "accepted")
         to_contact = self._durations(session, period, "contacted")
-        mentors = Table(
-            "mentors",
-            "Mentorit",
-            [
-                "mentor",
-                "name",
-                "partner",
-                "received",
-                "accepted",
-                "forwarded",
-                "closed",
-                "median_hours_to_accept",
-                "median_hours_to_contact",
-            ],
-        )
-        partners = Table(
-            "partners",
-            "Kumppanit",
-            [
-                "partner",
-                "name",
-                "received",
-                "accepted",
-                "forwarded",
-                "closed",
-                "median_hours_to_accept",
-                "median_hours_to_contact",
-            ],
-        )
+        partners = Table("partners", "Kumppanit", ["partner", "name", *WORK_MEASURES])
+        # The same measures per mentor as per partner, so a partner's row pools its mentors'.
+        mentors = Table("mentors", "Mentorit", ["mentor", "name", "partner", *WORK_MEASURES])
         people = [network.coordinator, *network.mentors]
         known = {m.id for m in people}
         by_partner: dict[str, dict[str, Any]] = {}

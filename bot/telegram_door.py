@@ -14,29 +14,29 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from collections import OrderedDict
 from typing import Any
 
 import httpx
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from bot.network import language_of
 from bot.notices import Texts
 from bot.rasa_channels import TOKEN_HEADER
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-LANGUAGES = ("fi", "en", "sv")
 MAX_MESSAGE = 2000
 # Telegram's limit for callback data; longer payloads are looked up by a short key.
 CALLBACK_LIMIT = 64
 RASA_TIMEOUT = 60.0
-
-
-def _language(user: User | None) -> str:
-    code = (user.language_code or "")[:2] if user else ""
-    return code if code in LANGUAGES else "fi"
+# How many long payloads the door remembers, newest kept: the map must not grow for as long as the
+# process runs. Keys are hashes of the payloads, so each distinct payload takes one entry however often
+# it is shown; a button older than this many others is answered as if its key were typed.
+PAYLOAD_MEMORY = 4096
 
 
 def callback_key(payload: str) -> str:
@@ -53,13 +53,16 @@ class RasaUnavailable(Exception):
 class TelegramDoor:
     """Handlers of the individuals' bot."""
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient, texts: Texts | None = None):
+    def __init__(
+        self, settings: Settings, http: httpx.AsyncClient, texts: Texts | None = None, *, payload_memory: int = PAYLOAD_MEMORY
+    ):
         self.settings = settings
         self.http = http
         self.texts = texts or Texts.load()
         self.url = f"{settings.rasa_base_url}/webhooks/telegram_bridge/webhook"
-        # Long button payloads by their short key.
-        self.payloads: dict[str, str] = {}
+        # Long button payloads by their short key, least recently shown first.
+        self.payloads: OrderedDict[str, str] = OrderedDict()
+        self.payload_memory = payload_memory
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
         application.add_handler(CommandHandler("start", self.start))
@@ -93,15 +96,22 @@ class TelegramDoor:
                 continue
             key = callback_key(payload)
             if key != payload:
-                self.payloads[key] = payload
+                self._remember(key, payload)
             rows.append([InlineKeyboardButton(title[:64], callback_data=key)])
         return InlineKeyboardMarkup(rows) if rows else None
+
+    def _remember(self, key: str, payload: str) -> None:
+        """Keep a long payload for its button, forgetting the least recently shown beyond the memory's size."""
+        self.payloads[key] = payload
+        self.payloads.move_to_end(key)
+        while len(self.payloads) > self.payload_memory:
+            self.payloads.popitem(last=False)
 
     async def converse(self, update: Update, text: str) -> None:
         chat, message = update.effective_chat, update.effective_message
         if chat is None or message is None:
             return
-        language = _language(update.effective_user)
+        language = language_of(update.effective_user)
         await chat.send_chat_action("typing")
         try:
             answers = await self.ask_rasa(chat.id, text, language)
@@ -119,10 +129,10 @@ class TelegramDoor:
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_chat:
-            await update.effective_chat.send_message(self.texts.say("door_help", _language(update.effective_user)))
+            await update.effective_chat.send_message(self.texts.say("door_help", language_of(update.effective_user)))
 
     async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        language = _language(update.effective_user)
+        language = language_of(update.effective_user)
         if update.effective_chat:
             url = self.settings.privacy_notice_url(language)
             await update.effective_chat.send_message(self.texts.say("door_privacy", language, url=url))
@@ -130,7 +140,7 @@ class TelegramDoor:
     async def delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Erasure of a person's cases and conversation is the trust work's (issue 8); until then
         # the customer is told how to ask for it.
-        language = _language(update.effective_user)
+        language = language_of(update.effective_user)
         if update.effective_chat:
             await update.effective_chat.send_message(
                 self.texts.say("door_delete", language, url=self.settings.privacy_notice_url(language))
@@ -143,7 +153,7 @@ class TelegramDoor:
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_chat and update.effective_message:
-            await update.effective_chat.send_message(self.texts.say("door_text_only", _language(update.effective_user)))
+            await update.effective_chat.send_message(self.texts.say("door_text_only", language_of(update.effective_user)))
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,13 +11,8 @@ import yaml
 
 from bot.app import FrontDoor, create_frontdoor
 from bot.settings import DEFAULT_NETWORK, Settings
+from tests.bot.cli_run import run
 from tests.bot.test_cases import INTAKE
-
-FRONTDOOR = str(Path(sys.executable).parent / "frontdoor")
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([FRONTDOOR, *args], capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_check_network_accepts_the_demo_network() -> None:
@@ -169,12 +162,5 @@ def test_outbox_list_and_retry_from_the_command_line(frontdoor: FrontDoor, setti
 
 def test_mentor_invite_says_when_the_mentors_bot_is_off(settings: Settings) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDOOR_")}
-    result = subprocess.run(
-        [FRONTDOOR, "mentor", "invite", "amk-leena", "--database-url", settings.database_url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    result = run("mentor", "invite", "amk-leena", "--database-url", settings.database_url, env=env)
     assert result.returncode == 2 and "FRONTDOOR_MENTOR_TELEGRAM_TOKEN is not set" in result.stderr

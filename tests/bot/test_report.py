@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import statistics
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -18,11 +17,11 @@ from playwright.sync_api import sync_playwright
 from bot.app import create_frontdoor
 from bot.report import anonymise
 from bot.settings import PROJECT_ROOT, Settings
+from tests.bot.cli_run import run
 from tests.bot.test_cases import INTAKE
 from tests.bot.test_lifecycle import Clock
 from tests.standins.postgres import PostgresServer
 
-FRONTDOOR = str(Path(sys.executable).parent / "frontdoor")
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
 OTHER_TEXT = "Haluaisin vuokrata tilan Maijalle, soita 040 123 4567 tai maija.virtanen@example.org, Virtanen"
@@ -78,13 +77,7 @@ def build(settings: Settings) -> dict[str, list[float]]:
 
 
 def report(settings: Settings, out: Path, *period: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [FRONTDOOR, "report", "--out", str(out), "--database-url", settings.database_url, *period],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run("report", "--out", str(out), "--database-url", settings.database_url, *period, timeout=300)
     assert result.returncode == 0, result.stderr
     return result
 
@@ -175,13 +168,7 @@ def test_anonymise_masks_contact_details_and_names() -> None:
 
 
 def test_demo_data_is_marked_and_real_cases_still_follow(register: Settings) -> None:
-    result = subprocess.run(
-        [FRONTDOOR, "demo-data", "--cases", "300", "--database-url", register.database_url],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run("demo-data", "--cases", "300", "--database-url", register.database_url, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "300 synthetic cases added" in result.stdout
     app = create_frontdoor(register)

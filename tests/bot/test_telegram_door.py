@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 import requests
 
 from bot.app import FrontDoor, create_frontdoor
 from bot.settings import Settings, SettingsError
-from bot.telegram_door import CALLBACK_LIMIT, callback_key
+from bot.telegram_door import CALLBACK_LIMIT, TelegramDoor, callback_key
 from tests.bot.delivery import CUSTOMER_TOKEN, delivery_settings, running_worker
 from tests.standins.telegram_api import TelegramApi
 from tests.waiting import wait
@@ -102,3 +103,17 @@ def test_long_button_payloads_fit_telegrams_callback_data() -> None:
     assert callback_key(short) == short
     key = callback_key(long)
     assert key != long and len(key.encode()) <= CALLBACK_LIMIT and callback_key(long) == key
+
+
+def test_the_door_remembers_a_bounded_number_of_long_payloads() -> None:
+    door = TelegramDoor(Settings(), httpx.AsyncClient(), payload_memory=3)
+    long = ['/inform{"note": "' + str(i) * 70 + '"}' for i in range(4)]
+    markup = door.keyboard([{"title": "A", "payload": long[0]}, {"title": "B", "payload": "/affirm"}])
+    assert markup is not None
+    assert [b.callback_data for (b,) in markup.inline_keyboard] == [callback_key(long[0]), "/affirm"]
+    assert door.payloads == {callback_key(long[0]): long[0]}  # short payloads are their own keys
+    for payload in long[1:3]:
+        door.keyboard([{"title": "x", "payload": payload}])
+    door.keyboard([{"title": "again", "payload": long[0]}])  # shown again: the newest now
+    door.keyboard([{"title": "x", "payload": long[3]}])
+    assert list(door.payloads.values()) == [long[2], long[0], long[3]]
