@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say, transcript
 from bot.cases import CaseError
+from bot.masking import PERSONAL_SLOTS
 
 logger = logging.getLogger(__name__)
 
@@ -49,4 +50,7 @@ class ActionSubmitCase(FrontDoorAction):
             SlotSet("need", None),
             SlotSet("need_text", None),
             SlotSet("human_requested", False),
+            # The case holds the contact details now; the conversation keeps none of them
+            # (the tracker store masks what is no longer in use). A second need asks them again.
+            *[SlotSet(slot, None) for slot in PERSONAL_SLOTS],
         ]

@@ -24,6 +24,7 @@ from bot.needs import Taxonomy, load_taxonomy
 from bot.network import Network, NetworkSource
 from bot.nlu.morphology import FinnishMorphology
 from bot.notices import NoticeWriter
+from bot.privacy import ConversationLog, PrivacyService
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class FrontDoor:
     lifecycle: Lifecycle
     mentors: MentorDirectory
     notices: NoticeWriter
+    privacy: PrivacyService
     clock: Callable[[], datetime]
 
     @property
@@ -71,6 +73,8 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True, clock: Callabl
     if migrate:
         upgrade(engine)
     sessions = make_sessionmaker(engine)
+    # Rasa's conversations: the same PostgreSQL database, or a SQLite file of their own (Rasa writes it all the time).
+    conversations = engine if settings.conversations_url == settings.database_url else make_engine(settings.conversations_url)
     return FrontDoor(
         settings=settings,
         taxonomy=taxonomy,
@@ -84,5 +88,6 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True, clock: Callabl
         lifecycle=Lifecycle(sessions, networks.current, clock),
         mentors=MentorDirectory(sessions, networks.current, clock, invite_days=settings.invite_days),
         notices=NoticeWriter(taxonomy),
+        privacy=PrivacyService(sessions, networks.current, clock, ConversationLog(conversations)),
         clock=clock,
     )

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import FrontDoor, create_frontdoor
+from bot.contact import check_email
 from bot.database import make_engine, upgrade
 from bot.demodata import DemoData
 from bot.lemmas import open_lemmatizer
@@ -154,9 +155,57 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_network_work(commands, common)
 
+    _add_privacy(commands, common)
+
     actions = commands.add_parser("actions", parents=[common], help="start only the action server")
     actions.add_argument("--port", type=int, default=None, help="port (default: FRONTDOOR_ACTION_PORT or 5055)")
     return parser
+
+
+def _add_privacy(commands: Any, common: argparse.ArgumentParser) -> None:
+    """A person's data: erase or export on request, and the retention purge."""
+    erase = commands.add_parser(
+        "erase", parents=[common], help="erase a person's data: anonymise their cases, tell the mentors, forget conversations"
+    )
+    erase.add_argument("--email", required=True, type=_email, help="the person's email address")
+    export = commands.add_parser("export", parents=[common], help="print everything kept about a person as JSON")
+    export.add_argument("--email", required=True, type=_email, help="the person's email address")
+    export.add_argument("--out", type=Path, help="write to this file instead of the screen")
+    commands.add_parser(
+        "purge", parents=[common], help="anonymise cases closed longer ago than the retention period, forget old conversations"
+    )
+
+
+def _email(value: str) -> str:
+    checked = check_email(value)
+    if checked.problem or not checked.value:
+        raise argparse.ArgumentTypeError(f"'{value[:80]}' is not an email address like name@example.fi")
+    return str(checked.value)
+
+
+def _privacy(frontdoor: FrontDoor, args: argparse.Namespace) -> int:
+    privacy = frontdoor.privacy
+    if args.command == "export":
+        data = json.dumps(privacy.export(args.email), ensure_ascii=False, indent=2)
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.touch(mode=0o600)
+            args.out.write_text(data + "\n", encoding="utf-8")
+            print(f"{args.out}  (personal data: hand it over securely and delete your copy)")
+        else:
+            print(data)
+        return 0
+    if args.command == "erase":
+        erasure = privacy.erase(email=args.email, actor="coordinator")
+        references = ", ".join(erasure.references) or "none"
+        print(f"erased: {len(erasure.references)} case(s) ({references}); their mentors are told")
+    else:
+        erasure = privacy.purge()
+        print(f"purged: {len(erasure.references)} closed case(s) older than {frontdoor.network.service.retention_days} days")
+    print(
+        f"{erasure.notifications_removed} customer notification(s) removed, {erasure.conversations} stored conversation event(s) deleted"
+    )
+    return 0
 
 
 def _day(value: str) -> date:
@@ -393,6 +442,8 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         return _invite(frontdoor, args.mentor_id)
     if args.command == "outbox":
         return _outbox(frontdoor, args)
+    if args.command in ("erase", "export", "purge"):
+        return _privacy(frontdoor, args)
     if args.cases_command in CHANGES:
         return _change(frontdoor, args)
     if args.cases_command == "list":

@@ -25,8 +25,9 @@ from bot.settings import PROJECT_ROOT
 
 MESSAGES = Path(__file__).resolve().parent / "data" / "messages.yml"
 DOMAIN = PROJECT_ROOT / "domain.yml"
-# Payloads the front door's own doors send (the Telegram door's /start greets).
-OWN = ("/greet",)
+# Payloads the front door's own doors send: the Telegram door's /start greets, /delete asks to erase.
+ERASE_PAYLOAD = "/erase_data"
+OWN = ("/greet", ERASE_PAYLOAD)
 PAYLOAD = re.compile(r"^/(?P<intent>[\w-]+)(?P<entities>\{.*\})?$", re.DOTALL)
 
 

@@ -65,6 +65,8 @@ class Case(Base):
     organization = Column(String(200), nullable=True)
     email = Column(String(320), nullable=True, index=True)
     phone = Column(String(40), nullable=True)
+    # When its personal data were erased (on request) or purged (retention); the rest stays for statistics.
+    erased_at = Column(DateTime(timezone=True), nullable=True)
 
     events = relationship("CaseEvent", back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
 

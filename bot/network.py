@@ -122,6 +122,9 @@ class Service:
     # A second request for the same need from the same person within this
     # many days joins the first case.
     duplicate_days: int = 3
+    # Personal data of a case closed this many days ago, and conversations idle
+    # that long, are erased by the retention purge.
+    retention_days: int = 365
 
 
 @dataclass(frozen=True)
@@ -289,7 +292,18 @@ class _Checker:
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             self.problem("service.duplicate_days", f"must be a whole number of days (0 turns linking off), got {days!r}")
             days = 3
-        return Service(response_hours=float(hours), day_starts=starts, day_ends=ends, timezone=zone, duplicate_days=days)
+        retention = raw.get("retention_days", 365)
+        if isinstance(retention, bool) or not isinstance(retention, int) or retention < 1:
+            self.problem("service.retention_days", f"must be a whole number of days, at least 1, got {retention!r}")
+            retention = 365
+        return Service(
+            response_hours=float(hours),
+            day_starts=starts,
+            day_ends=ends,
+            timezone=zone,
+            duplicate_days=days,
+            retention_days=retention,
+        )
 
     def roles(self, raw: Any, holders: set[str]) -> dict[str, str]:
         if raw is None:

@@ -29,6 +29,8 @@ NOTICES_FILE = Path(__file__).resolve().parent / "data" / "notices.yml"
 # Customer text in a notice is cut here: a Telegram message holds 4096 characters.
 TEXT_LIMIT = 1200
 CUSTOMER = "customer"
+# Mentor notices that only inform: the case is no longer theirs to act on.
+INFORMATIVE_KINDS = frozenset({"case_cancelled", "case_erased"})
 # The kinds that go to the customer rather than to a mentor.
 CUSTOMER_KINDS = frozenset({"case_accepted"})
 
@@ -164,6 +166,8 @@ class NoticeWriter:
             if transcript:
                 recent = " / ".join(_short(str(line), 300) for line in transcript)
                 extra.append((t.word("labels", "recent", language), recent))
+        if row.kind == "case_erased":
+            extra.append((t.word("labels", "erased", language), t.say("erased_note", language)))
         footer = t.say("email_footer", language, network=network.name, reference=case.reference)
         text = "\n".join([heading, "", *(f"{label}: {value}" for label, value in [*lines, *extra]), "", footer])
         return self._network_notice(
@@ -175,7 +179,7 @@ class NoticeWriter:
             text=text,
             markup=self.card_html(heading, lines, extra),
             partner=mentor.partner if mentor else case.partner,
-            buttons=self.buttons(case, network, language) if row.kind != "case_cancelled" else (),
+            buttons=self.buttons(case, network, language) if row.kind not in INFORMATIVE_KINDS else (),
             payload=self.payload(row, case, network, now),
         )
 

@@ -152,9 +152,15 @@ class FrontDoorRestInput(RestInput):
 
 
 class FrontDoorSocketIOInput(SocketIOInput):
-    """Rasa's socket.io channel (the widget's), guarded."""
+    """Rasa's socket.io channel (the widget's), guarded, open only to the configured web origins.
+
+    Rasa builds its socket.io server with CORS checks off (``cors_allowed_origins=[]``): any
+    web page could talk to the bot in its visitors' browsers. ``cors_allowed_origins`` in the
+    credentials (``frontdoor run`` writes FRONTDOOR_WIDGET_ORIGINS there) turns the check on.
+    """
 
     guard: Guard
+    origins: list[str] | None = None
 
     @classmethod
     def name(cls) -> str:
@@ -165,6 +171,8 @@ class FrontDoorSocketIOInput(SocketIOInput):
         channel = super().from_credentials(credentials)
         assert isinstance(channel, FrontDoorSocketIOInput)
         channel.guard = Guard(credentials)
+        origins = (credentials or {}).get("cors_allowed_origins")
+        channel.origins = [str(o) for o in origins] if isinstance(origins, list) and origins else None
         return channel
 
     def blueprint(self, on_new_message: NewMessage) -> Blueprint:
@@ -181,7 +189,11 @@ class FrontDoorSocketIOInput(SocketIOInput):
                 return None
             return await guarded(message)
 
-        return super().blueprint(paced)
+        blueprint = super().blueprint(paced)
+        if self.origins and self.sio is not None:
+            # A browser's Origin outside the list is refused with 400 at the handshake.
+            self.sio.eio.cors_allowed_origins = self.origins
+        return blueprint
 
 
 class TelegramBridgeInput(FrontDoorRestInput):

@@ -27,6 +27,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.masking import EMAIL, ID_CODE, PHONE, WORD
 from bot.models import Case, CaseEvent
 from bot.needs import Taxonomy
 from bot.network import Network
@@ -34,10 +35,7 @@ from bot.network import Network
 logger = logging.getLogger(__name__)
 
 UNCLASSIFIED_LIMIT = 200
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 URL = re.compile(r"https?://\S+|www\.\S+")
-HETU = re.compile(r"\b\d{6}[-+AaBbCcDdEeFfXxYyWwVvUu]\d{3}[0-9A-Ya-y]\b")
-PHONE = re.compile(r"(?<!\w)\+?\d[\d\s-]{5,}\d")
 # What the work tables measure, per mentor and per partner alike (in the order of their rows).
 WORK_MEASURES = ("received", "accepted", "forwarded", "closed", "median_hours_to_accept", "median_hours_to_contact")
 
@@ -83,15 +81,12 @@ class Report:
         return next(t for t in self.tables if t.name == name)
 
 
-WORD = re.compile(r"\w+")
-
-
 def anonymise(text: str, *names: str | None, baseforms: Callable[[str], Iterable[str]] | None = None) -> str:
     """Mask what could identify someone: email, web addresses, identity codes, phone numbers, and the
     person's or organisation's names, inflected too ("Virtaselle" is "Virtanen" to Voikko)."""
     text = EMAIL.sub("[sähköposti]", text)
     text = URL.sub("[osoite]", text)
-    text = HETU.sub("[henkilötunnus]", text)
+    text = ID_CODE.sub("[henkilötunnus]", text)
     text = PHONE.sub("[puhelin]", text)
     parts = {part.lower() for name in names for part in WORD.findall(name or "") if len(part) > 1}
 

@@ -85,6 +85,28 @@ class CaseRepository:
             query = query.limit(limit)
         return self.session.execute(query).scalars().all()
 
+    def of_person(self, *, email: str | None = None, conversation_id: str | None = None) -> Sequence[Case]:
+        """Cases with this email address (any letter case) or made in this conversation, with their events."""
+        conditions = []
+        if email:
+            conditions.append(func.lower(Case.email) == email.strip().lower())
+        if conversation_id:
+            conditions.append(Case.conversation_id == conversation_id)
+        if not conditions:
+            return []
+        query = select(Case).where(or_(*conditions)).order_by(Case.id).options(selectinload(Case.events))
+        return self.session.execute(query).scalars().all()
+
+    def closed_before(self, cutoff: datetime) -> Sequence[Case]:
+        """Closed cases not changed since ``cutoff`` whose personal data are still kept."""
+        query = (
+            select(Case)
+            .where(Case.status == "closed", Case.updated_at < cutoff, Case.erased_at.is_(None))
+            .order_by(Case.id)
+            .options(selectinload(Case.events))
+        )
+        return self.session.execute(query).scalars().all()
+
     def by_reference(self, reference: str) -> Case | None:
         query = select(Case).where(Case.reference == reference.strip().upper()).options(selectinload(Case.events))
         return self.session.execute(query).scalar_one_or_none()

@@ -25,11 +25,12 @@ import yaml
 
 from bot.app import FrontDoor, create_frontdoor
 from bot.scheduler import start_scheduler
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings
 from bot.web import start_web_server
 
 logger = logging.getLogger(__name__)
 
+SOCKET_CHANNEL = "bot.rasa_channels.FrontDoorSocketIOInput"
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "frontdoor.tar.gz"
 START_TIMEOUT = 600.0
 
@@ -78,10 +79,18 @@ def optional_parts(settings: Settings) -> list[str]:
 
 
 def write_endpoints(settings: Settings, folder: Path) -> Path:
-    """Rasa's endpoints file pointing at this run's action server."""
+    """Rasa's endpoints: this run's action server (with its token) and the masking SQL tracker store."""
     folder.mkdir(parents=True, exist_ok=True)
+    action: dict[str, object] = {"url": f"http://127.0.0.1:{settings.action_port}/webhook"}
+    if settings.action_token:
+        action["headers"] = {ACTION_TOKEN_HEADER: settings.action_token}
+    endpoints = {
+        "action_endpoint": action,
+        "tracker_store": {"type": "bot.tracker_store.MaskingTrackerStore", "url": settings.conversations_url},
+    }
     path = folder / f"endpoints-{settings.rasa_port}.yml"
-    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{settings.action_port}/webhook"\n', encoding="utf-8")
+    path.touch(mode=0o600)
+    path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     return path
 
 
@@ -91,6 +100,9 @@ def write_credentials(settings: Settings, folder: Path) -> Path:
     credentials = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
     if settings.telegram_token and settings.bridge_token:
         credentials["bot.rasa_channels.TelegramBridgeInput"] = {"token": settings.bridge_token}
+    socket = credentials.get(SOCKET_CHANNEL)
+    if isinstance(socket, dict):
+        socket["cors_allowed_origins"] = list(settings.allowed_origins)
     path = folder / f"credentials-{settings.rasa_port}.yml"
     path.touch(mode=0o600)
     path.write_text(yaml.safe_dump(credentials), encoding="utf-8")
@@ -107,6 +119,7 @@ def _child_env(settings: Settings) -> dict[str, str]:
             "FRONTDOOR_RASA_PORT": str(settings.rasa_port),
             "FRONTDOOR_WEB_PORT": str(settings.web_port),
             "FRONTDOOR_BRIDGE_TOKEN": settings.bridge_token or "",
+            "FRONTDOOR_ACTION_TOKEN": settings.action_token or "",
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         }
@@ -133,7 +146,7 @@ def _start(settings: Settings, model: Path, log_dir: Path) -> list[Child]:
         "--endpoints",
         str(write_endpoints(settings, log_dir)),
         "--cors",
-        "*",
+        *settings.allowed_origins,
         "--log-file",
         str(log_dir / f"rasa-{settings.rasa_port}.log"),
     ]
@@ -208,6 +221,8 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
     settings.check()
     if settings.telegram_token and not settings.bridge_token:
         settings = replace(settings, bridge_token=secrets.token_urlsafe(32))
+    if not settings.action_token:
+        settings = replace(settings, action_token=secrets.token_urlsafe(32))
     frontdoor = create_frontdoor(settings)
     stopping = threading.Event()
 
@@ -218,7 +233,9 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
 
     web = start_web_server(settings)
-    scheduler = start_scheduler(frontdoor.lifecycle, settings.escalation_seconds)
+    scheduler = start_scheduler(
+        frontdoor.lifecycle, settings.escalation_seconds, frontdoor.privacy, frontdoor.network.service.timezone
+    )
     children = _start(settings, model, PROJECT_ROOT / "var" / "run")
     _print_parts(settings, frontdoor)
     status = 0

@@ -17,6 +17,12 @@ DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'frontdoor.db'}"
 NEEDS_FILE = Path(__file__).resolve().parent / "data" / "needs.yml"
 
 
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL: what a browser sends as its Origin."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
 class SettingsError(ValueError):
     """A setting has a value the front door cannot use."""
 
@@ -35,6 +41,8 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 WEBHOOK_SECRET_PREFIX = "FRONTDOOR_WEBHOOK_SECRET_"
+# Rasa sends FRONTDOOR_ACTION_TOKEN in this header with every action call; the action server checks it.
+ACTION_TOKEN_HEADER = "X-Frontdoor-Action-Token"
 
 
 def secret_key(partner_id: str) -> str:
@@ -65,7 +73,7 @@ class Settings:
     public_url: str = "http://localhost:8080"
     # Where browsers reach Rasa (the widget's socket.io); unset: the page's host with Rasa's port.
     rasa_public_url: str | None = None
-    privacy_notice_version: str = "2026-11-24"
+    privacy_notice_version: str = "2026-11-25"
     telegram_token: str | None = field(default=None, repr=False)
     mentor_telegram_token: str | None = field(default=None, repr=False)
     # Shared by Rasa's Telegram bridge channel and the bridge; `frontdoor run` makes one if unset.
@@ -95,6 +103,12 @@ class Settings:
     outbox_poll_seconds: float = 1.0
     # How long a mentor's Telegram invite code stays valid.
     invite_days: int = 7
+    # Rasa's conversations (its SQL tracker store); unset: beside the case database (see conversations_url).
+    tracker_database_url: str | None = field(default=None, repr=False)
+    # Rasa sends it to the action server, which refuses calls without it; `frontdoor run` makes one if unset.
+    action_token: str | None = field(default=None, repr=False)
+    # Web origins whose pages may open the widget (CORS for Rasa's REST and socket.io); unset: the demo page's.
+    widget_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -137,6 +151,11 @@ class Settings:
             outbox_lease_seconds=max(1, _int(env, "FRONTDOOR_OUTBOX_LEASE_SECONDS", 300)),
             outbox_poll_seconds=_float(env, "FRONTDOOR_OUTBOX_POLL_SECONDS", 1.0),
             invite_days=max(1, _int(env, "FRONTDOOR_INVITE_DAYS", 7)),
+            tracker_database_url=env.get("FRONTDOOR_TRACKER_DATABASE_URL") or None,
+            action_token=env.get("FRONTDOOR_ACTION_TOKEN") or None,
+            widget_origins=tuple(
+                origin.strip().rstrip("/") for origin in (env.get("FRONTDOOR_WIDGET_ORIGINS") or "").split(",") if origin.strip()
+            ),
         )
 
     def with_overrides(self, *, database_url: str | None = None, network_path: Path | None = None) -> Settings:
@@ -148,12 +167,36 @@ class Settings:
         )
 
     @property
+    def conversations_url(self) -> str:
+        """Where Rasa stores conversations: the setting, or beside a SQLite case database, or the same PostgreSQL database."""
+        if self.tracker_database_url:
+            return self.tracker_database_url
+        if self.database_url.startswith("sqlite:///") and self.database_url.endswith(".db"):
+            return self.database_url[: -len(".db")] + "-conversations.db"
+        return self.database_url
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """Origins allowed to talk to Rasa from a browser: the setting, or the demo page's own."""
+        if self.widget_origins:
+            return self.widget_origins
+        return tuple(
+            dict.fromkeys((_origin(self.public_url), f"http://localhost:{self.web_port}", f"http://127.0.0.1:{self.web_port}"))
+        )
+
+    @property
     def rasa_base_url(self) -> str:
         """Where this machine's processes reach Rasa."""
         return self.rasa_url or f"http://127.0.0.1:{self.rasa_port}"
 
     def check(self) -> None:
         """Settings that only make sense together; the message says what to set."""
+        for origin in self.widget_origins:
+            if origin != "*" and (not origin.startswith(("http://", "https://")) or "/" in origin.split("://", 1)[1]):
+                raise SettingsError(
+                    f"FRONTDOOR_WIDGET_ORIGINS: {origin!r} is not a web origin; give scheme and host only, "
+                    "e.g. https://www.example.fi,https://example.fi"
+                )
         if self.telegram_webhook_url:
             if not self.telegram_webhook_url.startswith("https://"):
                 raise SettingsError("FRONTDOOR_TELEGRAM_WEBHOOK_URL must be an https:// address (Telegram calls only HTTPS)")

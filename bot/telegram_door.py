@@ -22,6 +22,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from bot.guard import ERASE_PAYLOAD
 from bot.network import language_of
 from bot.notices import Texts
 from bot.rasa_channels import TOKEN_HEADER
@@ -138,13 +139,8 @@ class TelegramDoor:
             await update.effective_chat.send_message(self.texts.say("door_privacy", language, url=url))
 
     async def delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # Erasure of a person's cases and conversation is the trust work's (issue 8); until then
-        # the customer is told how to ask for it.
-        language = language_of(update.effective_user)
-        if update.effective_chat:
-            await update.effective_chat.send_message(
-                self.texts.say("door_delete", language, url=self.settings.privacy_notice_url(language))
-            )
+        # The dialogue asks to confirm, says what goes, and erases; the same as writing "poista tietoni".
+        await self.converse(update, ERASE_PAYLOAD)
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

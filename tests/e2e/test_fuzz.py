@@ -1,6 +1,7 @@
-"""Five thousand hostile messages through the REST channel: no 5xx, a normal conversation
-afterwards, and the register untouched. (The widget's socket.io channel runs through the same
-guard; a Python socket.io client to fuzz it needs aiohttp >= 3.10, which Rasa 3.6 forbids.)"""
+"""Five thousand hostile messages through the REST channel (no 5xx, a normal conversation
+afterwards, the register untouched), and hostile events through the widget's socket.io channel,
+sent by the vendored socket.io client in headless Chromium (a Python socket.io client needs
+aiohttp >= 3.10, which Rasa 3.6 forbids)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
+from playwright.sync_api import sync_playwright
 
 from tests.e2e.conftest import Conversation, Stack
+from tests.e2e.test_widget import CHROMIUM, FLAGS
 
 MESSAGES = 5000
 SENDERS = 400  # spread so that the per-sender pace is not what answers
@@ -65,6 +68,78 @@ def test_hostile_input_breaks_nothing(stack: Stack) -> None:
     # The front door still holds a normal conversation, and the register is as it was.
     conversation = Conversation(stack)
     assert "Kerro omin sanoin" in conversation.say("Hei")
+    after = snapshot(stack)
+    for reference, case in before.items():
+        assert after[reference] == case, reference
+
+
+SOCKETS = 25
+SOCKET_EVENTS = 500  # 20 per socket: within each sender's burst, so every text reaches the dialogue
+
+# In the page: connect the sockets, send every event, and count the bot's answers until they stop coming.
+FUZZ_SOCKET = """async ([server, events, sockets]) => {
+  const open = [];
+  let answers = 0;
+  for (let i = 0; i < sockets; i++) {
+    const socket = io(server, { transports: ["websocket"], forceNew: true });
+    socket.on("bot_uttered", () => { answers += 1; });
+    await new Promise((resolve) => socket.on("connect", resolve));
+    socket.emit("session_request", { session_id: "socket-fuzz-" + i });
+    open.push(socket);
+  }
+  events.forEach((event, i) => open[i % sockets].emit("user_uttered", event));
+  let seen = -1;
+  while (seen !== answers) { seen = answers; await new Promise((r) => setTimeout(r, 15000)); }
+  const alive = open.filter((socket) => socket.connected).length;
+  open.forEach((socket) => socket.close());
+  return { answers, alive };
+}"""
+# A normal conversation through the same socket afterwards.
+HELLO = """async (server) => {
+  const socket = io(server, { transports: ["websocket"], forceNew: true });
+  await new Promise((resolve) => socket.on("connect", resolve));
+  socket.emit("session_request", { session_id: "socket-fuzz-after" });
+  const answer = new Promise((resolve) => socket.on("bot_uttered", (m) => resolve(m.text)));
+  socket.emit("user_uttered", { message: "Hei", session_id: "socket-fuzz-after" });
+  const text = await answer;
+  socket.close();
+  return text;
+}"""
+
+
+def socket_events(rng: random.Random) -> tuple[list[Any], int]:
+    """Hostile socket events, and how many of them are texts the dialogue must answer."""
+    events: list[Any] = []
+    texts = 0
+    for i in range(SOCKET_EVENTS):
+        session = f"socket-fuzz-{i % SOCKETS}"
+        if rng.random() < 0.15:
+            events.append(rng.choice([None, 5, "hei", [], {}, {"message": 5, "session_id": session}, {"session_id": session},
+                                      {"message": None, "session_id": session}, {"message": ["x"], "session_id": session}]))  # fmt: skip
+            continue
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 3))).replace("\ud83d", "?")
+        events.append({"message": text, "session_id": session})
+        texts += 1
+    return events, texts
+
+
+def test_hostile_events_through_the_widgets_socket_break_nothing(stack: Stack) -> None:
+    before = snapshot(stack)
+    events, texts = socket_events(random.Random(2027))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page()
+        page.goto(f"{stack.web_url}/")
+        page.wait_for_function("() => typeof window.io === 'function'")
+        page.set_default_timeout(600_000)
+        result = page.evaluate(FUZZ_SOCKET, [stack.rasa_url, events, SOCKETS])
+        hello = page.evaluate(HELLO, stack.rasa_url)
+        browser.close()
+    # Every socket is still connected, and every text got at least one answer (a reply, "too long" or "wait").
+    assert result["alive"] == SOCKETS
+    assert result["answers"] >= texts, (result, texts)
+    assert "Kerro omin sanoin" in hello
+    assert "Kerro omin sanoin" in Conversation(stack).say("Hei")
     after = snapshot(stack)
     for reference, case in before.items():
         assert after[reference] == case, reference

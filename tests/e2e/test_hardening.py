@@ -81,3 +81,29 @@ def test_rasas_http_api_refuses_requests_without_the_token(stack: Stack) -> None
     assert requests.get(url, params={"token": "wrong"}, timeout=30).status_code == 401
     assert requests.get(url, params={"token": RASA_TOKEN}, timeout=30).status_code == 200
     assert requests.get(f"{stack.rasa_url}/status", timeout=30).status_code == 401
+
+
+def test_only_the_configured_web_origins_may_open_the_widgets_socket_or_read_rest_answers(stack: Stack) -> None:
+    handshake = f"{stack.rasa_url}/socket.io/?EIO=4&transport=polling"
+    refused = requests.get(handshake, headers={"Origin": "https://evil.example"}, timeout=30)
+    assert refused.status_code == 400 and "not an accepted origin" in refused.text
+    # The demo page's own origin (FRONTDOOR_WIDGET_ORIGINS unset) is let in.
+    allowed = requests.get(handshake, headers={"Origin": stack.web_url}, timeout=30)
+    assert allowed.status_code == 200 and '"sid"' in allowed.text
+    preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    answer = requests.options(f"{stack.rasa_url}{WEBHOOK}", headers=preflight, timeout=30)
+    assert "Access-Control-Allow-Origin" not in answer.headers
+    preflight["Origin"] = stack.web_url
+    answer = requests.options(f"{stack.rasa_url}{WEBHOOK}", headers=preflight, timeout=30)
+    assert answer.headers.get("Access-Control-Allow-Origin") == stack.web_url
+
+
+def test_the_action_server_answers_only_rasa(stack: Stack) -> None:
+    actions = f"http://127.0.0.1:{stack.env['FRONTDOOR_ACTION_PORT']}"
+    call = {"next_action": "action_erase_data", "sender_id": "x", "tracker": {"sender_id": "x", "slots": {}, "events": []}}
+    for headers in ({}, {"X-Frontdoor-Action-Token": "guessed"}):
+        refused = requests.post(f"{actions}/webhook", json=call, headers=headers, timeout=30)
+        assert refused.status_code == 401 and "X-Frontdoor-Action-Token" in refused.text
+    assert requests.get(f"{actions}/health", timeout=30).status_code == 200
+    # Rasa itself carries the token: conversations run actions as before.
+    assert "Kerro omin sanoin" in Conversation(stack).say("Hei")

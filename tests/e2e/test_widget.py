@@ -19,6 +19,8 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync"]  # fmt: skip
 REFERENCE = re.compile(r"FD-\d{4}-\d{5}")
 BOT_TIMEOUT = 60_000
+# What the widget keeps in the browser (one entry: this page's Rasa server).
+SAVED = "() => Object.values(localStorage).map(v => JSON.parse(v))[0]"
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +162,22 @@ def test_a_keyboard_only_conversation_reaches_a_case(page: Page, stack: Stack) -
     reference = REFERENCE.search(page.locator(".fdw-bot .fdw-text").last.inner_text())
     assert reference
     assert case_with(stack, reference.group(0))["channel"] == "web"
+
+
+def test_the_widget_links_the_privacy_notice_and_forgets_an_erased_conversation(page: Page, stack: Stack) -> None:
+    page.get_by_role("button", name="Kysy osaamisverkostolta").click()
+    link = page.get_by_role("link", name="Tietosuojaseloste")
+    expect(link).to_have_attribute("href", f"{stack.web_url}/privacy/fi.html")
+    type_and_send(page, "Tarvitsisimme oppisopimusopiskelijan varastoomme")
+    bot_says(page, "Asioitko työnantajan")
+    session = page.evaluate(SAVED)["session"]
+
+    type_and_send(page, "poista tietoni")
+    bot_says(page, "Poistanko")
+    click_choice(page, "Kyllä, poista")
+    bot_says(page, "Tietosi on poistettu")
+    # Only the bot's last words stay, under a new session id.
+    wait(lambda: len(page.evaluate(SAVED)["history"]) == 1, "the widget to forget the conversation")
+    saved = page.evaluate(SAVED)
+    assert saved["session"] != session and "Tietosi on poistettu" in saved["history"][0]["text"]
+    expect(page.locator(".fdw-user")).to_have_count(0)

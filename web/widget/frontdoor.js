@@ -31,19 +31,22 @@
       open: "Kysy osaamisverkostolta", title: "Osaamisverkoston etuovi", close: "Sulje keskustelu",
       log: "Keskustelu", input: "Kirjoita viestisi", send: "Lähetä", restart: "Aloita alusta",
       typing: "Etuovi kirjoittaa…", welcome: "Hei! Kerro omin sanoin, mitä tarvitset – koulutusta henkilöstölle, oppisopimusta, harjoittelijaa, työtä tai opiskelupaikkaa. Ohjaan sinut oikealle asiantuntijalle.",
-      you: "Sinä", bot: "Etuovi", offline: "Yhteys katkesi. Yritän yhdistää uudelleen…", language: "Kieli", choices: "Vastausvaihtoehdot"
+      you: "Sinä", bot: "Etuovi", offline: "Yhteys katkesi. Yritän yhdistää uudelleen…", language: "Kieli", choices: "Vastausvaihtoehdot",
+      privacy: "Tietosuojaseloste"
     },
     en: {
       open: "Ask the competence network", title: "The network's front door", close: "Close the chat",
       log: "Conversation", input: "Type your message", send: "Send", restart: "Start over",
       typing: "The front door is typing…", welcome: "Hello! Tell me in your own words what you need – training for staff, an apprenticeship, a trainee, a job or a place to study. I will put you in touch with the right expert.",
-      you: "You", bot: "Front door", offline: "Connection lost. Reconnecting…", language: "Language", choices: "Answer options"
+      you: "You", bot: "Front door", offline: "Connection lost. Reconnecting…", language: "Language", choices: "Answer options",
+      privacy: "Privacy notice"
     },
     sv: {
       open: "Fråga kompetensnätverket", title: "Nätverkets ingång", close: "Stäng chatten",
       log: "Samtal", input: "Skriv ditt meddelande", send: "Skicka", restart: "Börja om",
       typing: "Ingången skriver…", welcome: "Hej! Berätta med egna ord vad du behöver – utbildning för personalen, läroavtal, en praktikant, ett jobb eller en studieplats. Jag hjälper dig vidare till rätt sakkunnig.",
-      you: "Du", bot: "Ingången", offline: "Anslutningen bröts. Ansluter igen…", language: "Språk", choices: "Svarsalternativ"
+      you: "Du", bot: "Ingången", offline: "Anslutningen bröts. Ansluter igen…", language: "Språk", choices: "Svarsalternativ",
+      privacy: "Dataskyddsbeskrivning"
     }
   };
 
@@ -119,6 +122,7 @@
   var inputLabel = el("label", { for: "fdw-input", class: "fdw-visually-hidden" });
   var input = el("input", { id: "fdw-input", class: "fdw-input", type: "text", autocomplete: "off", maxlength: String(MAX_LENGTH) });
   var send = el("button", { type: "submit", class: "fdw-send" });
+  var privacy = el("a", { class: "fdw-privacy", target: "_blank", rel: "noopener" });
 
   header.appendChild(title);
   header.appendChild(languageLabel);
@@ -133,6 +137,7 @@
   panel.appendChild(typing);
   panel.appendChild(choices);
   panel.appendChild(form);
+  panel.appendChild(privacy);
   root.appendChild(panel);
   root.appendChild(launcher);
 
@@ -151,6 +156,9 @@
     input.setAttribute("placeholder", t("input"));
     send.textContent = t("send");
     typing.textContent = t("typing");
+    privacy.textContent = t("privacy");
+    privacy.setAttribute("href", new URL("../privacy/" + state.language + ".html", BASE).href);
+    privacy.setAttribute("lang", state.language);
   }
 
   function show(entry) {
@@ -192,7 +200,19 @@
     if (on) typingTimer = window.setTimeout(function () { typing.hidden = true; }, 30000);
   }
 
+  function forget() {
+    // The bot erased this conversation on the customer's request: the browser's copy goes too,
+    // except the bot's last words saying so.
+    var last = state.history.filter(function (entry) { return entry.from === "bot"; }).slice(-1);
+    state.session = newSession();
+    state.history = last;
+    save();
+    if (socket) socket.emit("session_request", { session_id: state.session });
+    render();
+  }
+
   function received(message) {
+    if (message && message.frontdoor === "erased") { forget(); return; }
     if (!message || typeof message.text !== "string") return;
     setTyping(false);
     var buttons = (message.quick_replies || message.buttons || []).filter(function (b) {

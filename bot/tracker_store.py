@@ -1,0 +1,94 @@
+"""Rasa's SQL tracker store, storing conversations with personal data masked.
+
+Named in Rasa's endpoints file (``tracker_store: type: bot.tracker_store.MaskingTrackerStore``;
+``frontdoor run`` writes it). It runs inside the Rasa server process.
+
+- Every event is stored masked (:mod:`bot.masking`), except the value of a
+  personal slot the dialogue still uses: the form needs the email given three
+  turns ago to send the case. Once that value is no longer in use (the case was
+  sent, the customer refused consent or corrected it, the session ended),
+  the stored rows of the conversation that still hold it are masked too.
+- A turn in which the customer's data were erased (slot ``data_erased`` set)
+  deletes the whole stored conversation, and nothing of that turn is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.lemmas import open_word_classes
+from bot.masking import ERASED_SLOT, PERSONAL_SLOTS, Masker, WordClasses, personal_values
+
+logger = logging.getLogger(__name__)
+
+# Events after which an earlier value may no longer be in use.
+_RELEASING = ("reset_slots", "restart", "session_started")
+# Slots whose earlier values hold the customer's own words or details.
+RELEASING_SLOTS = frozenset({*PERSONAL_SLOTS, "need_text"})
+
+
+def _releases(events: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether a value stored earlier may have gone out of use: slots reset, or a slot set again."""
+    return any(e.get("event") in _RELEASING or (e.get("event") == "slot" and e.get("name") in RELEASING_SLOTS) for e in events)
+
+
+def _erased(events: Iterable[Mapping[str, Any]]) -> bool:
+    return any(e.get("event") == "slot" and e.get("name") == ERASED_SLOT and e.get("value") is True for e in events)
+
+
+class MaskingTrackerStore(SQLTrackerStore):
+    """Stores conversations in SQL with personal data masked; forgets an erased conversation."""
+
+    _word_classes: WordClasses | None = None
+    _voikko_opened = False
+
+    def word_classes(self) -> WordClasses | None:
+        """Voikko, opened on the first save (names in free text are masked with it)."""
+        if not self._voikko_opened:
+            self._word_classes = open_word_classes()
+            self._voikko_opened = True
+        return self._word_classes
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Append the turn's events, masked, and mask earlier rows whose personal values are no longer in use."""
+        await self.stream_events(tracker)
+        live = tracker.current_slot_values()
+        with self.session_scope() as session:
+            new = [event.as_dict() for event in self._additional_events(session, tracker)]
+            if _erased(new):
+                deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
+                session.commit()
+                logger.info("a conversation was erased on the customer's request (%d stored events)", deleted)
+                return
+            masker = Masker.for_events([e.as_dict() for e in tracker.events], self.word_classes())
+            for data in new:
+                masked = masker.event(data, live)
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=data.get("event"),
+                        timestamp=data.get("timestamp"),
+                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(masked),
+                    )
+                )
+            if _releases(new):
+                self._mask_stored(session, tracker.sender_id, live)
+            session.commit()
+
+    def _mask_stored(self, session: Any, sender_id: str, live: Mapping[str, Any]) -> None:
+        """Mask, in every stored session of the conversation, the values no longer in use."""
+        rows = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).order_by(self.SQLEvent.id).all()
+        events = [json.loads(row.data) for row in rows]
+        masker = Masker(personal_values(events), self.word_classes())
+        for row, event in zip(rows, events, strict=True):
+            masked = json.dumps(masker.event(event, live))
+            if masked != row.data:
+                row.data = masked

@@ -1,0 +1,109 @@
+"""The masking tracker store, as Rasa uses it: turns saved one by one, the tracker read back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.settings import PROJECT_ROOT
+from bot.tracker_store import MaskingTrackerStore
+
+PERSONAL = ("Leena", "Lahtinen", "leena.lahtinen@example.fi", "040 765 4321", "0407654321", "131052-308T")
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+def stored(url: str, sender: str) -> str:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender})
+        return "\n".join(str(row[0]) for row in rows)
+
+
+def unescaped(raw: str) -> str:
+    """The stored JSON rows with their \\u escapes undone, so "Lahtinen" is found however it was written."""
+    return "\n".join(json.dumps(json.loads(line), ensure_ascii=False) for line in raw.splitlines() if line)
+
+
+class Conversation:
+    def __init__(self, store: MaskingTrackerStore, domain: Domain, sender: str):
+        self.store, self.domain, self.sender = store, domain, sender
+
+    def turn(self, *events: Event) -> DialogueStateTracker:
+        """Like Rasa: read the tracker, add the turn's events, save it."""
+        tracker = asyncio.run(self.store.retrieve(self.sender)) or DialogueStateTracker(self.sender, self.domain.slots)
+        if not tracker.events:
+            tracker.update_with_events(
+                [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")], None
+            )
+        tracker.update_with_events(list(events), None)
+        asyncio.run(self.store.save(tracker))
+        return tracker
+
+
+def test_details_stay_usable_while_the_intake_needs_them_and_are_masked_once_the_case_is_made(
+    tmp_path: Path, domain: Domain
+) -> None:
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    store = MaskingTrackerStore(domain=domain, host=url)
+    chat = Conversation(store, domain, "web-1")
+    chat.turn(UserUttered("Tarvitsen koulutusta, hetuni 131052-308T, soita 040 765 4321", {"name": "need_staff_training"}))
+    chat.turn(UserUttered("Leena Lahtinen"), SlotSet("contact_name", "Leena Lahtinen"))
+    chat.turn(
+        UserUttered("leena.lahtinen@example.fi"), SlotSet("email", "leena.lahtinen@example.fi"), SlotSet("phone", "0407654321")
+    )
+
+    # Mid-intake: the form reads the details back from the store.
+    tracker = asyncio.run(store.retrieve("web-1"))
+    assert tracker is not None
+    assert tracker.get_slot("email") == "leena.lahtinen@example.fi"
+    assert tracker.get_slot("contact_name") == "Leena Lahtinen"
+    raw = unescaped(stored(url, "web-1"))
+    # ... but what the customer typed is already masked: only the slots in use hold the values.
+    assert "131052-308T" not in raw and "040 765 4321" not in raw
+    assert raw.count("leena.lahtinen@example.fi") == 1
+
+    chat.turn(
+        UserUttered("kyllä", {"name": "affirm"}),
+        BotUttered("Yhteenveto: Leena Lahtinen, leena.lahtinen@example.fi, 0407654321"),
+        SlotSet("case_reference", "FD-2026-00001"),
+        SlotSet("contact_name", None),
+        SlotSet("email", None),
+        SlotSet("phone", None),
+        BotUttered("Kiitos Leenalle! Asiasi FD-2026-00001 on kirjattu."),
+    )
+    raw = unescaped(stored(url, "web-1"))
+    for value in PERSONAL:
+        assert value not in raw
+    assert "[email]" in raw and "[name]" in raw and "[phone]" in raw and "[id-code]" in raw
+    assert "FD-2026-00001" in raw
+    tracker = asyncio.run(store.retrieve("web-1"))
+    assert tracker is not None and tracker.get_slot("email") is None
+    assert tracker.get_slot("case_reference") == "FD-2026-00001"
+
+
+def test_an_erased_conversation_is_deleted_with_the_turn_that_erased_it(tmp_path: Path, domain: Domain) -> None:
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    store = MaskingTrackerStore(domain=domain, host=url)
+    kept = Conversation(store, domain, "someone-else")
+    kept.turn(UserUttered("hei", {"name": "greet"}))
+    chat = Conversation(store, domain, "telegram-42")
+    chat.turn(UserUttered("Leena Lahtinen"), SlotSet("contact_name", "Leena Lahtinen"))
+    chat.turn(UserUttered("poista tietoni", {"name": "erase_data"}), BotUttered("Poistanko?"))
+    chat.turn(UserUttered("/affirm", {"name": "affirm"}), ActionExecuted("action_erase_data"), SlotSet("data_erased", True))
+    assert stored(url, "telegram-42") == ""
+    assert asyncio.run(store.retrieve("telegram-42")) is None
+    assert "hei" in stored(url, "someone-else")
+    # The next message starts afresh.
+    chat.turn(UserUttered("hei", {"name": "greet"}))
+    assert "Leena" not in stored(url, "telegram-42")
