@@ -15,6 +15,9 @@ from bot.masking import ERASED_SLOT
 
 logger = logging.getLogger(__name__)
 
+# What the widget receives when the conversation was erased.
+ERASED_SIGNAL = {"frontdoor": "erased"}
+
 
 class ActionAskErasure(FrontDoorAction):
     """Says what erasure removes (the cases made in this conversation) and asks to confirm."""
@@ -49,8 +52,9 @@ class ActionEraseData(FrontDoorAction):
             say(services, dispatcher, tracker, "erased_cases", references=", ".join(erasure.references))
         else:
             say(services, dispatcher, tracker, "erased")
-        # Tells the widget to forget its copy of the conversation too.
-        dispatcher.utter_message(json_message={"frontdoor": "erased"})
+        # Tells the widget to forget its copy of the conversation too (Rasa's socket.io channel
+        # emits a custom message's "data" as the event).
+        dispatcher.utter_message(json_message={"data": ERASED_SIGNAL})
         # The tracker store deletes the whole stored conversation when it sees this slot set.
         return [AllSlotsReset(), SlotSet(ERASED_SLOT, True)]
 

@@ -190,10 +190,31 @@ class FrontDoorSocketIOInput(SocketIOInput):
             return await guarded(message)
 
         blueprint = super().blueprint(paced)
-        if self.origins and self.sio is not None:
-            # A browser's Origin outside the list is refused with 400 at the handshake.
-            self.sio.eio.cors_allowed_origins = self.origins
+        if self.sio is not None:
+            if self.origins:
+                # A browser's Origin outside the list is refused with 400 at the handshake.
+                self.sio.eio.cors_allowed_origins = self.origins
+            self._check_events(self.sio.handlers.setdefault(self.namespace or "/", {}))
         return blueprint
+
+    def _check_events(self, handlers: dict[str, Any]) -> None:
+        """Events that are not ``{"message": str, "session_id": str}`` are dropped before Rasa's handlers,
+        which would fail on them with a traceback (``None``, a number, a list)."""
+        for event, fields in ((self.user_message_evt, ("message", "session_id")), ("session_request", ("session_id",))):
+            original = handlers.get(event)
+            if original is None:
+                continue
+
+            async def checked(sid: str, data: Any, original: Any = original, fields: tuple[str, ...] = fields) -> Any:
+                if not isinstance(data, dict) or any(not isinstance(data.get(f, ""), (str, type(None))) for f in fields):
+                    logger.info("socket.io: an event that is not a message was ignored")
+                    return None
+                if "message" in fields and not isinstance(data.get("message"), str):
+                    logger.info("socket.io: an event without a text message was ignored")
+                    return None
+                return await original(sid, data)
+
+            handlers[event] = checked
 
 
 class TelegramBridgeInput(FrontDoorRestInput):

@@ -1,4 +1,4 @@
-"""The escalation job as the running front door schedules it."""
+"""The escalation and retention jobs as the running front door schedules them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.app import create_frontdoor
 from bot.lifecycle import Lifecycle
-from bot.scheduler import escalate, start_scheduler
+from bot.privacy import ConversationLog, PrivacyService
+from bot.scheduler import escalate, purge, start_scheduler
 from bot.settings import Settings
 from tests.bot.test_lifecycle import INTAKE, Clock
 
@@ -43,4 +44,27 @@ def test_a_database_error_does_not_stop_the_job(settings: Settings, tmp_path: Pa
     broken = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}", future=True)
     lifecycle = Lifecycle(sessionmaker(broken, future=True), app.networks.current)
     assert escalate(lifecycle) == 0
+    app.engine.dispose()
+
+
+def test_the_retention_purge_runs_every_night_in_the_networks_time_zone(settings: Settings) -> None:
+    app = create_frontdoor(settings)
+    scheduler = start_scheduler(app.lifecycle, every_seconds=3600, privacy=app.privacy, zone="Europe/Helsinki")
+    try:
+        job = scheduler.get_job("purge")
+        assert job is not None and job.args == (app.privacy,)
+        after = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+        next_run = job.trigger.get_next_fire_time(None, after)
+        assert (next_run.isoformat(), str(next_run.tzinfo)) == ("2026-11-26T03:30:00+02:00", "Europe/Helsinki")
+    finally:
+        scheduler.shutdown(wait=False)
+    assert purge(app.privacy) == 0
+    app.engine.dispose()
+
+
+def test_a_database_error_does_not_stop_the_purge(settings: Settings, tmp_path: Path) -> None:
+    app = create_frontdoor(settings)
+    broken = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}", future=True)
+    privacy = PrivacyService(sessionmaker(broken, future=True), app.networks.current, app.clock, ConversationLog(broken))
+    assert purge(privacy) == 0
     app.engine.dispose()

@@ -78,7 +78,7 @@ def test_erasing_in_the_chat_leaves_nothing_of_the_person_in_the_database_or_the
     answer = conversation.click("Kyllä, poista tietoni")
     assert "Tietosi on poistettu" in answer and reference in answer
     # The widget is told to forget its copy too.
-    assert {"frontdoor": "erased"} in [m.get("custom") for m in conversation.last]
+    assert {"data": {"frontdoor": "erased"}} in [m.get("custom") for m in conversation.last]
 
     told = wait(
         lambda: [m for m in stack.mail.inbox.to(mentor) if "Asiakkaan tiedot poistettu" in str(m["Subject"])],

@@ -166,7 +166,7 @@ def test_a_keyboard_only_conversation_reaches_a_case(page: Page, stack: Stack) -
 
 def test_the_widget_links_the_privacy_notice_and_forgets_an_erased_conversation(page: Page, stack: Stack) -> None:
     page.get_by_role("button", name="Kysy osaamisverkostolta").click()
-    link = page.get_by_role("link", name="Tietosuojaseloste")
+    link = page.locator("#fdw-panel").get_by_role("link", name="Tietosuojaseloste")
     expect(link).to_have_attribute("href", f"{stack.web_url}/privacy/fi.html")
     type_and_send(page, "Tarvitsisimme oppisopimusopiskelijan varastoomme")
     bot_says(page, "Asioitko työnantajan")
@@ -174,10 +174,11 @@ def test_the_widget_links_the_privacy_notice_and_forgets_an_erased_conversation(
 
     type_and_send(page, "poista tietoni")
     bot_says(page, "Poistanko")
-    click_choice(page, "Kyllä, poista")
-    bot_says(page, "Tietosi on poistettu")
+    # (The answer replaces the conversation shown, so click_choice's "one more answer" cannot be awaited.)
+    page.locator(".fdw-choice", has_text="Kyllä, poista").click()
     # Only the bot's last words stay, under a new session id.
-    wait(lambda: len(page.evaluate(SAVED)["history"]) == 1, "the widget to forget the conversation")
+    wait(lambda: len(page.evaluate(SAVED)["history"]) == 1, "the widget to forget the conversation", timeout=60)
+    bot_says(page, "Tietosi on poistettu")
     saved = page.evaluate(SAVED)
     assert saved["session"] != session and "Tietosi on poistettu" in saved["history"][0]["text"]
     expect(page.locator(".fdw-user")).to_have_count(0)
