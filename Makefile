@@ -11,7 +11,7 @@ export PYTHONHASHSEED := 0
 # What a trained model depends on: retrain only when one of these changed.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml" 2>/dev/null) $(wildcard bot/nlu/*.py) bot/language.py bot/sectors.py bot/data/municipalities.yml bot/data/sector_words.yml
 
-.PHONY: setup run test lint format validate eval bench bench-report clean
+.PHONY: setup run run-scaled test lint format validate eval bench bench-report clean
 
 setup: $(STAMP) $(MODEL)
 
@@ -28,6 +28,10 @@ $(MODEL): $(STAMP) $(TRAINING_INPUTS)
 
 run: setup
 	$(BIN)/frontdoor run
+
+# The production shape on one machine: Debian's PostgreSQL and Redis, 2 Rasa servers, 2 workers.
+run-scaled: setup
+	$(BIN)/frontdoor run-scaled
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests
@@ -49,6 +53,11 @@ test: setup lint validate
 # EVAL_ARGS narrows it, e.g. EVAL_ARGS="--seeds 1 --folds 0".
 eval: $(STAMP)
 	$(BIN)/python -m bot.nlu.evaluation $(EVAL_ARGS)
+
+# Whole conversations under load, beside the stock `rasa init` bot (reports/bench-conversations.*).
+# BENCH_ARGS="--scaled" measures the make run-scaled shape; --duration, --realistic-users, ...
+bench: $(STAMP) $(MODEL)
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 # The foresight report over 100 000 synthetic cases on SQLite (reports/bench-report.json).
 bench-report: $(STAMP)

@@ -67,7 +67,10 @@ def _add_network_work(commands: Any, common: argparse.ArgumentParser) -> None:
     demo.add_argument("--cases", required=True, type=int, help="how many")
     demo.add_argument("--seed", type=int, default=42, help="random seed (the same seed gives the same cases)")
 
-    commands.add_parser("worker", parents=[common], help="start only the outbox delivery worker and the Telegram bots")
+    worker = commands.add_parser("worker", parents=[common], help="start only the outbox delivery worker and the Telegram bots")
+    worker.add_argument(
+        "--no-bots", action="store_true", help="deliver only: another worker reads the Telegram bots' updates (one may)"
+    )
 
     mentor = commands.add_parser("mentor", help="mentors' Telegram accounts").add_subparsers(
         dest="mentor_command", required=True, metavar="ACTION"
@@ -152,10 +155,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", parents=[common], help="start the whole front door (Rasa, actions, web)")
     run.add_argument("--model", type=Path, default=None, help="trained model (default: models/frontdoor.tar.gz)")
+    scaled = commands.add_parser(
+        "run-scaled", parents=[common], help="start it as in production on one machine: PostgreSQL, Redis, 2 Rasa, 2 workers"
+    )
+    scaled.add_argument("--model", type=Path, default=None, help="trained model (default: models/frontdoor.tar.gz)")
 
     _add_network_work(commands, common)
 
     _add_privacy(commands, common)
+
+    commands.add_parser(
+        "web", parents=[common], help="start only the web server, escalation and the nightly purge (one per deployment)"
+    )
+    rasa = commands.add_parser(
+        "rasa", parents=[common], help="start one Rasa server as `frontdoor run` would (a replica on its own machine)"
+    )
+    rasa.add_argument("--port", type=int, default=None, help="port (default: FRONTDOOR_RASA_PORT or 5005)")
+    rasa.add_argument("--interface", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    rasa.add_argument("--action-url", default=None, help="its action server (default: http://127.0.0.1:<action port>/webhook)")
+    rasa.add_argument("--model", type=Path, default=None, help="trained model (default: models/frontdoor.tar.gz)")
 
     actions = commands.add_parser("actions", parents=[common], help="start only the action server")
     actions.add_argument("--port", type=int, default=None, help="port (default: FRONTDOOR_ACTION_PORT or 5055)")
@@ -417,6 +435,18 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         from bot.runner import run_all  # noqa: PLC0415 - only this command needs the process supervisor
 
         return run_all(settings, model=args.model)
+    if args.command == "run-scaled":
+        from bot.runner import run_scaled  # noqa: PLC0415 - only this command needs the process supervisor
+
+        return run_scaled(settings, model=args.model)
+    if args.command == "web":
+        from bot.runner import run_web  # noqa: PLC0415 - only this command needs the process helpers
+
+        return run_web(settings)
+    if args.command == "rasa":
+        from bot.runner import exec_rasa  # noqa: PLC0415 - only this command needs the process helpers
+
+        return exec_rasa(settings, port=args.port, interface=args.interface, action_url=args.action_url, model=args.model)
     if args.command == "actions":
         from bot.action_server import serve  # noqa: PLC0415 - imports rasa-sdk's server
 
@@ -437,7 +467,7 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "worker":
         from bot.worker import run_worker  # noqa: PLC0415 - only this command needs python-telegram-bot
 
-        return run_worker(frontdoor)
+        return run_worker(frontdoor, bots=not args.no_bots)
     if args.command == "mentor":
         return _invite(frontdoor, args.mentor_id)
     if args.command == "outbox":

@@ -41,6 +41,8 @@ PHONE = re.compile(r"(?<![\w+-])(?:(?:\+|00)\d{1,3}[ -]?(?:\(0\)[ -]?)?|\(?0)\d{
 # A name part shorter than this is not searched for on its own ("Li" would mask too much).
 MIN_NAME_PART = 3
 WORD = re.compile(r"\w+")
+# Event types besides "user" and "slot" that can carry what someone wrote or gave.
+CARRIES_TEXT = frozenset({"bot", "entities", "user_featurization", "followup", "reminder", "cancel_reminder"})
 # Company forms after a name ("Virtanen Oy") are not part of a person's name.
 COMPANY_FORMS = frozenset({"Oy", "Oyj", "Ab", "Abp", "Ky", "Ay", "Ry", "Tmi", "Ltd", "Inc", "Ltd."})
 
@@ -152,7 +154,18 @@ class Masker:
             # back: while in use, only what is surely personal is masked, never a guessed name.
             if in_use:
                 return {**event, "value": self.patterns(value) if isinstance(value, str) else value}
-        return {key: (item if key in ("event", "timestamp") else self.value(item)) for key, item in event.items()}
+            return {**event, "value": self.value(value)}
+        if event.get("event") == "user":
+            # What the customer wrote, and what was read from it; intent names and rankings are the bot's own.
+            masked = {**event, **{key: self.value(event[key]) for key in ("text", "metadata") if key in event}}
+            parse = event.get("parse_data")
+            if isinstance(parse, dict):
+                masked["parse_data"] = {**parse, **{key: self.value(parse[key]) for key in ("text", "entities") if key in parse}}
+            return masked
+        if event.get("event") in CARRIES_TEXT:
+            return {key: (item if key in ("event", "timestamp") else self.value(item)) for key, item in event.items()}
+        # Actions, loops and session markers: only the bot's own names.
+        return dict(event)
 
 
 def personal_values(events: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:

@@ -24,13 +24,17 @@ import requests
 import yaml
 
 from bot.app import FrontDoor, create_frontdoor
+from bot.localservices import LocalPostgres, LocalRedis, ServiceError
 from bot.scheduler import start_scheduler
-from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings
+from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, redis_lock_store
 from bot.web import start_web_server
 
 logger = logging.getLogger(__name__)
 
 SOCKET_CHANNEL = "bot.rasa_channels.FrontDoorSocketIOInput"
+# Where `make run-scaled` starts its own PostgreSQL and Redis (beside any system-wide ones).
+SCALED_POSTGRES_PORT = 5433
+SCALED_REDIS_PORT = 6380
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "frontdoor.tar.gz"
 START_TIMEOUT = 600.0
 
@@ -78,23 +82,53 @@ def optional_parts(settings: Settings) -> list[str]:
     return lines
 
 
-def write_endpoints(settings: Settings, folder: Path) -> Path:
-    """Rasa's endpoints: this run's action server (with its token) and the masking SQL tracker store."""
+def write_endpoints(settings: Settings, folder: Path, port: int | None = None, action_url: str | None = None) -> Path:
+    """Rasa's endpoints: its action server (with the token), the masking SQL tracker store, and the
+    Redis lock store when several Rasa processes share the conversations."""
     folder.mkdir(parents=True, exist_ok=True)
-    action: dict[str, object] = {"url": f"http://127.0.0.1:{settings.action_port}/webhook"}
+    action: dict[str, object] = {"url": action_url or f"http://127.0.0.1:{settings.action_port}/webhook"}
     if settings.action_token:
         action["headers"] = {ACTION_TOKEN_HEADER: settings.action_token}
-    endpoints = {
+    endpoints: dict[str, object] = {
         "action_endpoint": action,
         "tracker_store": {"type": "bot.tracker_store.MaskingTrackerStore", "url": settings.conversations_url},
     }
-    path = folder / f"endpoints-{settings.rasa_port}.yml"
+    if settings.redis_url:
+        endpoints["lock_store"] = redis_lock_store(settings.redis_url)
+    path = folder / f"endpoints-{port or settings.rasa_port}.yml"
     path.touch(mode=0o600)
     path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     return path
 
 
-def write_credentials(settings: Settings, folder: Path) -> Path:
+def rasa_command(
+    settings: Settings, model: Path, folder: Path, *, port: int, action_url: str, interface: str = "127.0.0.1"
+) -> list[str]:
+    """``rasa run`` for one Rasa server of the front door, its credentials and endpoints files written."""
+    command = [
+        _bin("rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--port",
+        str(port),
+        "--interface",
+        interface,
+        "--credentials",
+        str(write_credentials(settings, folder, port)),
+        "--endpoints",
+        str(write_endpoints(settings, folder, port, action_url)),
+        "--cors",
+        *settings.allowed_origins,
+        "--log-file",
+        str(folder / f"rasa-{port}.log"),
+    ]
+    if settings.rasa_token:
+        command += ["--enable-api", "--auth-token", settings.rasa_token]
+    return command
+
+
+def write_credentials(settings: Settings, folder: Path, port: int | None = None) -> Path:
     """Rasa's channels: the project's credentials.yml, plus the Telegram bridge when its door is on."""
     folder.mkdir(parents=True, exist_ok=True)
     credentials = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
@@ -103,7 +137,7 @@ def write_credentials(settings: Settings, folder: Path) -> Path:
     socket = credentials.get(SOCKET_CHANNEL)
     if isinstance(socket, dict):
         socket["cors_allowed_origins"] = list(settings.allowed_origins)
-    path = folder / f"credentials-{settings.rasa_port}.yml"
+    path = folder / f"credentials-{port or settings.rasa_port}.yml"
     path.touch(mode=0o600)
     path.write_text(yaml.safe_dump(credentials), encoding="utf-8")
     return path
@@ -128,41 +162,95 @@ def _child_env(settings: Settings) -> dict[str, str]:
 
 
 def _start(settings: Settings, model: Path, log_dir: Path) -> list[Child]:
+    """Each Rasa server with its own action server (ports counted up from the configured ones), and the workers."""
     env = _child_env(settings)
     log_dir.mkdir(parents=True, exist_ok=True)
-    actions_cmd = [sys.executable, "-m", "bot.cli", "actions", "--port", str(settings.action_port)]
-    worker_cmd = [sys.executable, "-m", "bot.cli", "worker"]
-    rasa_cmd = [
-        _bin("rasa"),
-        "run",
-        "--model",
-        str(model),
-        "--port",
-        str(settings.rasa_port),
-        "--interface",
-        "127.0.0.1",
-        "--credentials",
-        str(write_credentials(settings, log_dir)),
-        "--endpoints",
-        str(write_endpoints(settings, log_dir)),
-        "--cors",
-        *settings.allowed_origins,
-        "--log-file",
-        str(log_dir / f"rasa-{settings.rasa_port}.log"),
-    ]
-    if settings.rasa_token:
-        rasa_cmd += ["--enable-api", "--auth-token", settings.rasa_token]
+    parts: list[tuple[str, list[str], str | None]] = []
+    for i in range(settings.rasa_replicas):
+        suffix = f"-{i + 1}" if i else ""
+        rasa_port, action_port = settings.rasa_port + i, settings.action_port + i
+        action_url = f"http://127.0.0.1:{action_port}/webhook"
+        parts.append(
+            (f"actions{suffix}", [sys.executable, "-m", "bot.cli", "actions", "--port", str(action_port)],
+             f"http://127.0.0.1:{action_port}/health")
+        )  # fmt: skip
+        parts.append(
+            (f"rasa{suffix}", rasa_command(settings, model, log_dir, port=rasa_port, action_url=action_url),
+             f"http://127.0.0.1:{rasa_port}/")
+        )  # fmt: skip
+    for i in range(settings.outbox_workers):
+        # One worker reads the Telegram bots' updates; the others only deliver.
+        worker = [sys.executable, "-m", "bot.cli", "worker", *(["--no-bots"] if i else [])]
+        parts.append((f"worker{f'-{i + 1}' if i else ''}", worker, None))
     children = []
-    parts: tuple[tuple[str, list[str], str | None], ...] = (
-        ("actions", actions_cmd, f"http://127.0.0.1:{settings.action_port}/health"),
-        ("rasa", rasa_cmd, f"http://127.0.0.1:{settings.rasa_port}/"),
-        ("worker", worker_cmd, None),
-    )
     for name, cmd, health in parts:
         log = (log_dir / f"{name}-{settings.rasa_port}.out").open("ab")
         process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         children.append(Child(name=name, process=process, health_url=health))
     return children
+
+
+def run_scaled(settings: Settings, model: Path | None = None) -> int:
+    """``make run-scaled``: the production shape on one machine. PostgreSQL and Redis from Debian's
+    packages (data under ``var/scaled/``), two Rasa servers with their action servers, two workers."""
+    folder = PROJECT_ROOT / "var" / "scaled"
+    try:
+        with (
+            LocalPostgres(folder / "postgres", SCALED_POSTGRES_PORT) as pg,
+            LocalRedis(folder / "redis", SCALED_REDIS_PORT) as rd,
+        ):
+            print(f"postgresql: {pg.url} (data in {pg.data})", flush=True)
+            print(f"redis:      {rd.url} (Rasa's lock store)", flush=True)
+            scaled = replace(
+                settings,
+                database_url=pg.url,
+                redis_url=rd.url,
+                rasa_replicas=max(2, settings.rasa_replicas),
+                outbox_workers=max(2, settings.outbox_workers),
+            )
+            return run_all(scaled, model)
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def run_web(settings: Settings) -> int:
+    """``frontdoor web``: the web server (privacy notice, demo page), escalation and the nightly purge,
+    for a deployment whose other parts run on their own machines."""
+    settings.check()
+    frontdoor = create_frontdoor(settings)
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    web = start_web_server(settings, host=settings.web_host)
+    scheduler = start_scheduler(
+        frontdoor.lifecycle, settings.escalation_seconds, frontdoor.privacy, frontdoor.network.service.timezone
+    )
+    print(f"web:      http://localhost:{settings.web_port}/  (escalation every {settings.escalation_seconds} s, purge nightly)")
+    print("ready", flush=True)
+    try:
+        stopping.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        web.shutdown()
+        frontdoor.engine.dispose()
+    return 0
+
+
+def exec_rasa(settings: Settings, *, port: int | None, interface: str, action_url: str | None, model: Path | None) -> int:
+    """Become one Rasa server of the front door (``frontdoor rasa``): for a replica on its own machine,
+    under systemd or a container runtime that supervises it."""
+    model = model or DEFAULT_MODEL
+    if not model.exists():
+        print(f"error: no trained model at {model}: run 'make setup' (it trains one)", file=sys.stderr)
+        return 2
+    settings.check()
+    port = port or settings.rasa_port
+    action_url = action_url or f"http://127.0.0.1:{settings.action_port}/webhook"
+    command = rasa_command(settings, model, PROJECT_ROOT / "var" / "run", port=port, action_url=action_url, interface=interface)
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    os.execvp(command[0], command)
+    return 0  # not reached: the process is Rasa now
 
 
 def _answers(url: str | None) -> bool:
@@ -188,10 +276,16 @@ def _stop(children: list[Child]) -> None:
 
 def _print_parts(settings: Settings, frontdoor: FrontDoor) -> None:
     """Where each part listens, and which optional parts are off and why."""
-    print(f"rasa:     http://localhost:{settings.rasa_port}  (REST: /webhooks/rest/webhook, socket.io: /socket.io)", flush=True)
-    print(f"actions:  http://localhost:{settings.action_port}/webhook", flush=True)
+    replicas = range(settings.rasa_replicas)
+    rasa = ", ".join(f"http://localhost:{settings.rasa_port + i}" for i in replicas)
+    print(f"rasa:     {rasa}  (REST: /webhooks/rest/webhook, socket.io: /socket.io)", flush=True)
+    print(f"actions:  {', '.join(f'http://localhost:{settings.action_port + i}/webhook' for i in replicas)}", flush=True)
+    if settings.redis_url:
+        print("locks:    Rasa's lock store in Redis (FRONTDOOR_REDIS_URL)", flush=True)
+    workers = f"{settings.outbox_workers} workers: " if settings.outbox_workers > 1 else ""
     print(
-        f"worker:   outbox delivery every {settings.outbox_poll_seconds:g} s (log: var/run/worker-{settings.rasa_port}.out)",
+        f"worker:   {workers}outbox delivery every {settings.outbox_poll_seconds:g} s "
+        f"(log: var/run/worker-{settings.rasa_port}.out)",
         flush=True,
     )
     print(
@@ -232,7 +326,7 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    web = start_web_server(settings)
+    web = start_web_server(settings, host=settings.web_host)
     scheduler = start_scheduler(
         frontdoor.lifecycle, settings.escalation_seconds, frontdoor.privacy, frontdoor.network.service.timezone
     )

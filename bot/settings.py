@@ -27,6 +27,28 @@ class SettingsError(ValueError):
     """A setting has a value the front door cannot use."""
 
 
+def redis_lock_store(url: str) -> dict[str, object]:
+    """Rasa's ``lock_store`` endpoint for a ``redis://[:password@]host[:port][/db]`` URL."""
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("redis", "rediss") or not rest:
+        raise SettingsError(f"FRONTDOOR_REDIS_URL={url!r} is not a Redis URL; set it like redis://localhost:6379/1")
+    credentials, _, location = rest.rpartition("@")
+    address, _, db = location.partition("/")
+    host, _, port = address.partition(":")
+    if not host or (port and not port.isdigit()) or (db and not db.isdigit()):
+        raise SettingsError(f"FRONTDOOR_REDIS_URL={url!r} is not a Redis URL; set it like redis://localhost:6379/1")
+    store: dict[str, object] = {"type": "redis", "url": host, "port": int(port or 6379), "db": int(db or 1)}
+    store["key_prefix"] = "frontdoor"
+    if credentials:
+        user, _, password = credentials.partition(":")
+        store["password"] = password or user
+        if password and user:
+            store["username"] = user
+    if scheme == "rediss":
+        store["use_ssl"] = True
+    return store
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -69,6 +91,8 @@ class Settings:
     rasa_port: int = 5005
     action_port: int = 5055
     web_port: int = 8080
+    # Where the web server listens (0.0.0.0 behind a proxy on its own machine).
+    web_host: str = "127.0.0.1"
     rasa_token: str | None = field(default=None, repr=False)
     public_url: str = "http://localhost:8080"
     # Where browsers reach Rasa (the widget's socket.io); unset: the page's host with Rasa's port.
@@ -109,6 +133,11 @@ class Settings:
     action_token: str | None = field(default=None, repr=False)
     # Web origins whose pages may open the widget (CORS for Rasa's REST and socket.io); unset: the demo page's.
     widget_origins: tuple[str, ...] = ()
+    # Scale-out: Rasa's lock store in Redis (needed by several Rasa processes), how many Rasa
+    # servers (each with its own action server) and outbox workers `frontdoor run` starts.
+    redis_url: str | None = field(default=None, repr=False)
+    rasa_replicas: int = 1
+    outbox_workers: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -121,6 +150,7 @@ class Settings:
             rasa_port=_int(env, "FRONTDOOR_RASA_PORT", 5005),
             action_port=_int(env, "FRONTDOOR_ACTION_PORT", 5055),
             web_port=web_port,
+            web_host=env.get("FRONTDOOR_WEB_HOST") or "127.0.0.1",
             rasa_token=env.get("FRONTDOOR_RASA_TOKEN") or None,
             public_url=(env.get("FRONTDOOR_PUBLIC_URL") or f"http://localhost:{web_port}").rstrip("/"),
             rasa_public_url=(env.get("FRONTDOOR_RASA_PUBLIC_URL") or "").rstrip("/") or None,
@@ -156,6 +186,9 @@ class Settings:
             widget_origins=tuple(
                 origin.strip().rstrip("/") for origin in (env.get("FRONTDOOR_WIDGET_ORIGINS") or "").split(",") if origin.strip()
             ),
+            redis_url=env.get("FRONTDOOR_REDIS_URL") or None,
+            rasa_replicas=max(1, _int(env, "FRONTDOOR_RASA_REPLICAS", 1)),
+            outbox_workers=max(1, _int(env, "FRONTDOOR_OUTBOX_WORKERS", 1)),
         )
 
     def with_overrides(self, *, database_url: str | None = None, network_path: Path | None = None) -> Settings:
@@ -191,6 +224,18 @@ class Settings:
 
     def check(self) -> None:
         """Settings that only make sense together; the message says what to set."""
+        shared = self.database_url.startswith("postgresql")
+        if (self.rasa_replicas > 1 or self.outbox_workers > 1) and not shared:
+            raise SettingsError(
+                "FRONTDOOR_RASA_REPLICAS / FRONTDOOR_OUTBOX_WORKERS above 1 need a database they can share: "
+                "set FRONTDOOR_DATABASE_URL=postgresql://… (SQLite serves one process of each)"
+            )
+        if self.rasa_replicas > 1 and not self.redis_url:
+            raise SettingsError(
+                "FRONTDOOR_RASA_REPLICAS above 1 needs Rasa's lock store in Redis: set FRONTDOOR_REDIS_URL=redis://host:6379/1"
+            )
+        if self.redis_url:
+            redis_lock_store(self.redis_url)
         for origin in self.widget_origins:
             if origin != "*" and (not origin.startswith(("http://", "https://")) or "/" in origin.split("://", 1)[1]):
                 raise SettingsError(

@@ -87,6 +87,7 @@ class TelegramSide:
         self.application: Application | None = None  # type: ignore[type-arg]
         self.customer_app: Application | None = None  # type: ignore[type-arg]
         self.http: httpx.AsyncClient | None = None
+        self.bots: list[Bot] = []
 
     async def mentors(self, token: str) -> None:
         """The mentors' bot: notifications out, commands and buttons in (long polling)."""
@@ -133,7 +134,17 @@ class TelegramSide:
             logger.info("telegram (customers): polling as @%s", app.bot.username)
         self.notifiers["telegram_customer"] = TelegramNotifier(app.bot)
 
+    async def sender(self, what: str, token: str, channel: str) -> None:
+        """A bot that only sends (another worker reads its updates): notifications for ``channel``."""
+        bot = make_bot(token, self.frontdoor.settings.telegram_api_url)
+        if await _until_ready(what, bot.initialize, self.stop):
+            self.bots.append(bot)
+            self.notifiers[channel] = TelegramNotifier(bot)
+            logger.info("%s: sending only (updates are read by another worker)", what)
+
     async def close(self) -> None:
+        for bot in self.bots:
+            await bot.shutdown()
         for app in (self.application, self.customer_app):
             if app is None:
                 continue
@@ -145,8 +156,13 @@ class TelegramSide:
             await self.http.aclose()
 
 
-async def serve(frontdoor: FrontDoor, stop: asyncio.Event) -> None:
-    """Deliver the outbox and answer mentors until ``stop`` is set."""
+async def serve(frontdoor: FrontDoor, stop: asyncio.Event, *, bots: bool = True) -> None:
+    """Deliver the outbox and answer mentors until ``stop`` is set.
+
+    Several workers may deliver one outbox, but only one may read a Telegram bot's updates
+    (Telegram answers a second reader with 409 Conflict): the others run with ``bots=False``
+    and only send through the bots.
+    """
     settings = frontdoor.settings
     http = requests.Session()
     notifiers: dict[str, Notifier] = {"webhook": WebhookNotifier(http, settings.webhook_secret)}
@@ -164,9 +180,15 @@ async def serve(frontdoor: FrontDoor, stop: asyncio.Event) -> None:
     telegram = TelegramSide(frontdoor, notifiers, stop)
     tasks = []
     if settings.mentor_telegram_token:
-        tasks.append(asyncio.create_task(telegram.mentors(settings.mentor_telegram_token)))
+        mentors = settings.mentor_telegram_token
+        started = telegram.mentors(mentors) if bots else telegram.sender("telegram (mentors)", mentors, "telegram")
+        tasks.append(asyncio.create_task(started))
     if settings.telegram_token:
-        tasks.append(asyncio.create_task(telegram.customers(settings.telegram_token)))
+        customers = settings.telegram_token
+        started = (
+            telegram.customers(customers) if bots else telegram.sender("telegram (customers)", customers, "telegram_customer")
+        )
+        tasks.append(asyncio.create_task(started))
     try:
         await worker.run(stop)
     finally:
@@ -178,7 +200,7 @@ async def serve(frontdoor: FrontDoor, stop: asyncio.Event) -> None:
         logger.info("outbox worker stopped")
 
 
-def run_worker(frontdoor: FrontDoor) -> int:
+def run_worker(frontdoor: FrontDoor, *, bots: bool = True) -> int:
     """Run :func:`serve` until SIGTERM or Ctrl-C."""
     frontdoor.settings.check()
 
@@ -187,7 +209,7 @@ def run_worker(frontdoor: FrontDoor) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        await serve(frontdoor, stop)
+        await serve(frontdoor, stop, bots=bots)
 
     asyncio.run(main())
     return 0

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 say() { printf 'setup: %s\n' "$*"; }
 
 # --- system packages -------------------------------------------------------
-# Voikko for Finnish base forms; Chromium for the widget's browser tests.
-APT_PACKAGES=(libvoikko1 voikko-fi chromium)
+# Voikko for Finnish base forms; Chromium for the widget's browser tests; PostgreSQL and
+# Redis for `make run-scaled` and the tests that start their own (shared database, lock store).
+APT_PACKAGES=(libvoikko1 voikko-fi chromium postgresql redis-server)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
