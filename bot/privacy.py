@@ -54,9 +54,13 @@ class ConversationLog:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._found = False
 
     def _exists(self) -> bool:
-        return bool(inspect(self.engine).has_table("events"))
+        """Whether Rasa has made its table yet; asked of the database until it has, then remembered."""
+        if not self._found:
+            self._found = bool(inspect(self.engine).has_table("events"))
+        return self._found
 
     def mentioning(self, text: str) -> set[str]:
         """Conversations whose stored events contain ``text`` (letter case ignored)."""
@@ -182,7 +186,14 @@ class PrivacyService(RegisterService):
     @staticmethod
     def _anonymise(session: Session, case: Case, now: datetime, *, actor: str, reason: str) -> int:
         """Remove who the customer was from the case, its events and its notifications; the rows removed."""
-        masker = Masker({"contact_name": [case.contact_name or ""], "email": [case.email or ""], "phone": [case.phone or ""]})
+        masker = Masker(
+            {
+                "contact_name": [case.contact_name or ""],
+                "organization": [case.organization or ""],
+                "email": [case.email or ""],
+                "phone": [case.phone or ""],
+            }
+        )
         for event in case.events:
             detail = {key: value for key, value in (event.detail or {}).items() if key not in _OWN_WORDS}
             event.detail = masker.value(detail)

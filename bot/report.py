@@ -81,6 +81,7 @@ class Report:
         return next(t for t in self.tables if t.name == name)
 
 
+# Separate from bot.masking.Masker by design: Finnish tags for the report's readers, URLs too, names by Voikko base form.
 def anonymise(text: str, *names: str | None, baseforms: Callable[[str], Iterable[str]] | None = None) -> str:
     """Mask what could identify someone: email, web addresses, identity codes, phone numbers, and the
     person's or organisation's names, inflected too ("Virtaselle" is "Virtanen" to Voikko)."""

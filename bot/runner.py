@@ -16,6 +16,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
@@ -214,26 +216,44 @@ def run_scaled(settings: Settings, model: Path | None = None) -> int:
         return 2
 
 
-def run_web(settings: Settings) -> int:
-    """``frontdoor web``: the web server (privacy notice, demo page), escalation and the nightly purge,
-    for a deployment whose other parts run on their own machines."""
-    settings.check()
+@contextmanager
+def _serving(settings: Settings, *, farewell: str | None = None) -> Iterator[tuple[FrontDoor, threading.Event]]:
+    """What runs in this process: the register, the web server (privacy notice, demo page) and the
+    scheduler (escalation, nightly purge), with the event that Ctrl-C or SIGTERM sets. All stopped
+    when the ``with`` block ends; then ``farewell`` is printed."""
     frontdoor = create_frontdoor(settings)
     stopping = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
     web = start_web_server(settings, host=settings.web_host)
     scheduler = start_scheduler(
         frontdoor.lifecycle, settings.escalation_seconds, frontdoor.privacy, frontdoor.network.service.timezone
     )
-    print(f"web:      http://localhost:{settings.web_port}/  (escalation every {settings.escalation_seconds} s, purge nightly)")
-    print("ready", flush=True)
     try:
-        stopping.wait()
+        yield frontdoor, stopping
     finally:
         scheduler.shutdown(wait=False)
-        web.shutdown()
         frontdoor.engine.dispose()
+        web.shutdown()
+        if farewell:
+            print(farewell, flush=True)
+
+
+def run_web(settings: Settings) -> int:
+    """``frontdoor web``: the web server (privacy notice, demo page), escalation and the nightly purge,
+    for a deployment whose other parts run on their own machines."""
+    settings.check()
+    with _serving(settings) as (_frontdoor, stopping):
+        print(
+            f"web:      http://localhost:{settings.web_port}/  (escalation every {settings.escalation_seconds} s, purge nightly)"
+        )
+        print("ready", flush=True)
+        stopping.wait()
     return 0
 
 
@@ -253,7 +273,8 @@ def exec_rasa(settings: Settings, *, port: int | None, interface: str, action_ur
     return 0  # not reached: the process is Rasa now
 
 
-def _answers(url: str | None) -> bool:
+def http_answers(url: str | None) -> bool:
+    """Whether ``url`` answers 200 within 2 s; ``None`` (a part with no HTTP side) always does."""
     if url is None:
         return True
     try:
@@ -317,57 +338,46 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
         settings = replace(settings, bridge_token=secrets.token_urlsafe(32))
     if not settings.action_token:
         settings = replace(settings, action_token=secrets.token_urlsafe(32))
-    frontdoor = create_frontdoor(settings)
-    stopping = threading.Event()
+    with _serving(settings, farewell="stopped") as (frontdoor, stopping):
+        children = _start(settings, model, PROJECT_ROOT / "var" / "run")
+        _print_parts(settings, frontdoor)
+        try:
+            return _supervise(settings, children, stopping)
+        finally:
+            _stop(children)
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-
-    web = start_web_server(settings, host=settings.web_host)
-    scheduler = start_scheduler(
-        frontdoor.lifecycle, settings.escalation_seconds, frontdoor.privacy, frontdoor.network.service.timezone
-    )
-    children = _start(settings, model, PROJECT_ROOT / "var" / "run")
-    _print_parts(settings, frontdoor)
+def _supervise(settings: Settings, children: list[Child], stopping: threading.Event) -> int:
+    """Print ``ready`` once every part answers, then wait for Ctrl-C, SIGTERM or a part stopping; the exit status."""
     status = 0
-    try:
-        pending = {c.name: c for c in children}
-        deadline = time.monotonic() + START_TIMEOUT
-        while pending and not stopping.is_set():
-            for name, child in list(pending.items()):
-                if child.process.poll() is not None:
-                    print(
-                        f"error: {name} stopped while starting (see var/run/{name}-{settings.rasa_port}.out)",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    return 1
-                if _answers(child.health_url):
-                    del pending[name]
-            if time.monotonic() > deadline:
-                print(f"error: {', '.join(pending)} did not answer in {START_TIMEOUT:.0f} s", file=sys.stderr, flush=True)
+    pending = {c.name: c for c in children}
+    deadline = time.monotonic() + START_TIMEOUT
+    while pending and not stopping.is_set():
+        for name, child in list(pending.items()):
+            if child.process.poll() is not None:
+                print(
+                    f"error: {name} stopped while starting (see var/run/{name}-{settings.rasa_port}.out)",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 return 1
-            stopping.wait(1.0)
-        if not stopping.is_set():
-            print("ready", flush=True)
-        while not stopping.is_set():
-            for child in children:
-                if child.process.poll() is not None:
-                    print(
-                        f"error: {child.name} stopped (exit {child.process.returncode}); stopping the rest",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    status = 1
-                    stopping.set()
-            stopping.wait(1.0)
-        return status
-    finally:
-        _stop(children)
-        scheduler.shutdown(wait=False)
-        frontdoor.engine.dispose()
-        web.shutdown()
-        print("stopped", flush=True)
+            if http_answers(child.health_url):
+                del pending[name]
+        if time.monotonic() > deadline:
+            print(f"error: {', '.join(pending)} did not answer in {START_TIMEOUT:.0f} s", file=sys.stderr, flush=True)
+            return 1
+        stopping.wait(1.0)
+    if not stopping.is_set():
+        print("ready", flush=True)
+    while not stopping.is_set():
+        for child in children:
+            if child.process.poll() is not None:
+                print(
+                    f"error: {child.name} stopped (exit {child.process.returncode}); stopping the rest",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                status = 1
+                stopping.set()
+        stopping.wait(1.0)
+    return status

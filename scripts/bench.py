@@ -25,7 +25,6 @@ import platform
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,18 +43,15 @@ import matplotlib.pyplot as plt
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 
+from bot.localservices import free_port
+from bot.runner import http_answers
+
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 STOCK = PROJECT / "var" / "bench" / "stock"
 REPORTS = PROJECT / "reports"
 OURS = ("Etsin töitä, olen ollut työttömänä puoli vuotta", "joo", "Testi Käyttäjä", "{email}", "ohita", "Haminassa", "/affirm")
 THEIRS = ("hello", "I am sad", "yes", "great", "bye")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -193,11 +189,8 @@ def wait_until_ready(process: subprocess.Popen[str], what: str, lines: list[str]
 def wait_for_http(url: str, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
+        if http_answers(url):
+            return
         time.sleep(1)
     raise SystemExit(f"{url} did not answer in {timeout:.0f} s")
 

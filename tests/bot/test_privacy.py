@@ -95,7 +95,7 @@ def maija_with_history(app: FrontDoor, settings: Settings) -> str:
     with app.sessions.begin() as session:
         mentor = session.execute(sa.select(Case.mentor)).scalar_one()
     app.lifecycle.accept(reference, actor=mentor)
-    app.lifecycle.contacted(reference, actor=mentor, note="Soitin Maijalle numeroon +358401234567")
+    app.lifecycle.contacted(reference, actor=mentor, note="Soitin Maijalle (Kuljetus Virtanen Oy) numeroon +358401234567")
     app.cases.create_case(OTHER)
     converse(settings, "web-ville", ("Ville Muu", "contact_name", "Ville Muu"))
     return reference
@@ -133,6 +133,9 @@ def test_erasure_leaves_nothing_of_the_person_and_tells_the_mentor(app: FrontDoo
         case = session.execute(sa.select(Case).where(Case.reference == reference)).scalar_one()
         assert case.erased_at is not None and case.status == "contacted" and case.need == "staff_training"
         assert [e.kind for e in case.events][-1] == "erased"
+        # The mentor's note named her organisation: masked like her name and phone.
+        (note,) = [e.detail["note"] for e in case.events if e.kind == "contacted"]
+        assert "[organization]" in note and "Virtanen" not in note, note
         told = session.execute(sa.select(OutboxMessage).where(OutboxMessage.kind == "case_erased")).scalars().all()
         assert {m.recipient for m in told} == {case.mentor}
         assert not session.execute(sa.select(OutboxMessage).where(OutboxMessage.recipient == "customer")).scalars().all()

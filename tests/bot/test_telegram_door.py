@@ -4,7 +4,6 @@ a Rasa that does not answer gets the customer a clear message, long payloads fit
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 import requests
 
 from bot.app import FrontDoor, create_frontdoor
+from bot.localservices import free_port
 from bot.settings import Settings, SettingsError
 from bot.telegram_door import CALLBACK_LIMIT, TelegramDoor, callback_key
 from tests.bot.delivery import CUSTOMER_TOKEN, delivery_settings, running_worker
@@ -21,12 +21,6 @@ from tests.standins.telegram_api import TelegramApi
 from tests.waiting import wait
 
 SECRET = "door-secret_42"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 
+from bot.localservices import free_port
 from bot.settings import PROJECT_ROOT
 from tests.standins.receivers import MailServer
 from tests.standins.telegram_api import TelegramApi
@@ -31,12 +31,6 @@ MENTOR_TOKEN = "333:e2e-mentor-token"
 MENTOR_BOT = "etuovi_mentor_bot"
 CUSTOMER_TOKEN = "444:e2e-customer-token"
 RASA_TOKEN = "e2e-rasa-api-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

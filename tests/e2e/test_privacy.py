@@ -11,8 +11,8 @@ from urllib.parse import urlparse
 
 from bot.settings import PROJECT_ROOT
 from tests.e2e.conftest import Conversation, Stack
+from tests.e2e.telegram_user import TelegramUser
 from tests.e2e.test_mentors import mentor_email
-from tests.e2e.test_telegram import TelegramUser
 from tests.waiting import wait
 
 REFERENCE = re.compile(r"FD-\d{4}-\d{5}")
@@ -136,14 +136,15 @@ def test_without_consent_nothing_is_stored_and_a_finished_conversation_is_masked
 
 def test_telegram_delete_and_the_coordinators_erase_command(stack: Stack) -> None:
     user = TelegramUser(stack, 811)
-    user.say("/start", "Kerro omin sanoin")
-    consent = user.say("Etsin töitä, olen ollut työttömänä vuoden", "Saanko tallentaa")
-    user.press(consent, "Kyllä, annan luvan", "nimesi")
-    user.say("Tuomas Telegrampoisto", "sähköpostiosoitteeseen")
-    user.say("tuomas.poisto@example.org", "puhelinnumerosi")
-    user.say("ohita", "Missä kunnassa")
-    summary = user.say("Kotkassa", "Kotka")
-    reference = REFERENCE.search(user.press(summary, "Kyllä, lähetä", "FD-")["text"])
+    done = user.make_case(
+        need="Etsin töitä, olen ollut työttömänä vuoden",
+        name="Tuomas Telegrampoisto",
+        email="tuomas.poisto@example.org",
+        phone="ohita",
+        place="Kotkassa",
+        municipality="Kotka",
+    )
+    reference = REFERENCE.search(done["text"])
     assert reference
     question = user.say("/delete", "Poistanko tietosi?")
     assert reference.group(0) in question["text"]

@@ -22,8 +22,9 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from bot.localservices import free_port
+from bot.runner import http_answers
 from bot.settings import PROJECT_ROOT
-from tests.e2e.conftest import free_port
 from tests.standins.postgres import PostgresServer
 from tests.standins.receivers import MailServer
 from tests.standins.redis import RedisServer
@@ -97,7 +98,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                         [FRONTDOOR, *args], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
                     )
             for url in [*(f"{u}/" for u in cluster.rasa), *(f"http://127.0.0.1:{port}/health" for port in action_ports)]:
-                wait(lambda url=url: _answers(url), f"{url} to answer", timeout=900, interval=1)
+                wait(lambda url=url: http_answers(url), f"{url} to answer", timeout=900, interval=1)
             yield cluster
         finally:
             for process in cluster.processes.values():
@@ -108,13 +109,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                     process.wait(timeout=60)
                 except subprocess.TimeoutExpired:
                     process.kill()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def converse(cluster: Cluster, number: int, start: int, done: threading.Semaphore | None = None) -> str:

@@ -5,55 +5,24 @@ answers and inline keyboards out, the same dialogue as the other doors, a case w
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from tests.e2e.conftest import CUSTOMER_TOKEN, Stack
+from tests.e2e.telegram_user import TelegramUser
 
 REFERENCE = re.compile(r"FD-\d{4}-\d{5}")
 CHAT = 801
 
 
-class TelegramUser:
-    """A person in their private chat with the individuals' bot."""
-
-    def __init__(self, stack: Stack, chat: int) -> None:
-        self.api = stack.telegram
-        self.chat = chat
-
-    def messages(self) -> list[dict[str, Any]]:
-        return self.api.sent_to(CUSTOMER_TOKEN, self.chat)
-
-    def _answer(self, before: int, expected: str) -> dict[str, Any]:
-        return self.api.wait_for(
-            lambda: next((m for m in self.messages()[before:] if expected in m["text"]), None),
-            timeout=90,
-            what=f"the bot to say {expected!r}",
-        )
-
-    def say(self, text: str, expected: str) -> dict[str, Any]:
-        before = len(self.messages())
-        self.api.type(CUSTOMER_TOKEN, self.chat, text)
-        return self._answer(before, expected)
-
-    def press(self, message: dict[str, Any], title: str, expected: str) -> dict[str, Any]:
-        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-        data = next((b["callback_data"] for row in rows for b in row if b["text"] == title), None)
-        assert data, f"no button {title!r} in {rows}"
-        before = len(self.messages())
-        self.api.press(CUSTOMER_TOKEN, self.chat, message, data)
-        return self._answer(before, expected)
-
-
 def test_a_telegram_conversation_becomes_a_telegram_case_and_hears_back(stack: Stack) -> None:
     user = TelegramUser(stack, CHAT)
-    user.say("/start", "Kerro omin sanoin")
-    consent = user.say("Etsin töitä, olen ollut työttömänä puoli vuotta", "Saanko tallentaa")
-    user.press(consent, "Kyllä, annan luvan", "nimesi")
-    user.say("Eino Telegram", "sähköpostiosoitteeseen")
-    user.say("ohita", "puhelinnumerosi")
-    user.say("0401234567", "Missä kunnassa")
-    summary = user.say("Haminassa", "Hamina")
-    done = user.press(summary, "Kyllä, lähetä", "FD-")
+    done = user.make_case(
+        need="Etsin töitä, olen ollut työttömänä puoli vuotta",
+        name="Eino Telegram",
+        email="ohita",
+        phone="0401234567",
+        place="Haminassa",
+        municipality="Hamina",
+    )
     reference = REFERENCE.search(done["text"])
     assert reference
     (case,) = [c for c in stack.cases() if c["reference"] == reference.group(0)]
