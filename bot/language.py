@@ -58,6 +58,8 @@ class LanguageDetector:
     def conversation_language(self, text: str, current: str | None, *, first_message: bool) -> str:
         """The conversation's language after ``text``."""
         current = current if current in LANGUAGES else None
+        if current and not first_message and len(_WORD.findall(_NOT_WORDS.sub(" ", text))) < MIN_WORDS_TO_SWITCH:
+            return current  # too short to switch: not worth the detector's time
         detection = self.detect(text)
         if detection is None:
             return current or DEFAULT_LANGUAGE

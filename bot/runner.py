@@ -51,11 +51,6 @@ class Child:
     health_url: str | None
 
 
-def _bin(name: str) -> str:
-    candidate = Path(sys.executable).parent / name
-    return str(candidate) if candidate.exists() else name
-
-
 def optional_parts(settings: Settings) -> list[str]:
     """One line per optional part: on, or off and why."""
     lines = []
@@ -106,9 +101,12 @@ def write_endpoints(settings: Settings, folder: Path, port: int | None = None, a
 def rasa_command(
     settings: Settings, model: Path, folder: Path, *, port: int, action_url: str, interface: str = "127.0.0.1"
 ) -> list[str]:
-    """``rasa run`` for one Rasa server of the front door, its credentials and endpoints files written."""
+    """``rasa run`` for one Rasa server of the front door (through :mod:`bot.rasa_server`), its
+    credentials and endpoints files written."""
     command = [
-        _bin("rasa"),
+        sys.executable,
+        "-m",
+        "bot.rasa_server",
         "run",
         "--model",
         str(model),

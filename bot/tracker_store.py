@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.lemmas import open_word_classes
-from bot.masking import ERASED_SLOT, PERSONAL_SLOTS, Masker, WordClasses, personal_values
+from bot.masking import ERASED_SLOT, MIN_NAME_PART, PERSONAL_SLOTS, Masker, WordClasses, personal_values
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ class MaskingTrackerStore(SQLTrackerStore):
                 session.commit()
                 logger.info("a conversation was erased on the customer's request (%d stored events)", deleted)
                 return
-            masker = Masker.for_events([e.as_dict() for e in tracker.events], self.word_classes())
+            masker = Masker(_slot_values(tracker), self.word_classes())
             for data in new:
                 masked = masker.event(data, live)
                 session.add(
@@ -76,7 +78,7 @@ class MaskingTrackerStore(SQLTrackerStore):
                         timestamp=data.get("timestamp"),
                         intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
                         action_name=data.get("name"),
-                        data=json.dumps(masked),
+                        data=_dumps(masked),
                     )
                 )
             if _releases(new):
@@ -84,11 +86,46 @@ class MaskingTrackerStore(SQLTrackerStore):
             session.commit()
 
     def _mask_stored(self, session: Any, sender_id: str, live: Mapping[str, Any]) -> None:
-        """Mask, in every stored session of the conversation, the values no longer in use."""
+        """Mask, in every stored session of the conversation, the values no longer in use.
+
+        Only rows that can change are masked again: slot rows (a value may have gone out of
+        use) and rows that hold a personal value somewhere in their text. Every other row was
+        masked when it was stored, and masking again would give the same text.
+        """
         rows = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).order_by(self.SQLEvent.id).all()
-        events = [json.loads(row.data) for row in rows]
-        masker = Masker(personal_values(events), self.word_classes())
-        for row, event in zip(rows, events, strict=True):
-            masked = json.dumps(masker.event(event, live))
+        slot_rows = [(row, json.loads(row.data)) for row in rows if row.type_name == "slot"]
+        values = personal_values(event for _row, event in slot_rows)
+        needles = _needles(values)
+        candidates = slot_rows + [
+            (row, json.loads(row.data))
+            for row in rows
+            if row.type_name != "slot" and any(needle in row.data.lower() for needle in needles)
+        ]
+        masker = Masker(values, self.word_classes())
+        for row, event in candidates:
+            masked = _dumps(masker.event(event, live))
             if masked != row.data:
                 row.data = masked
+
+
+def _slot_values(tracker: DialogueStateTracker) -> dict[str, set[str]]:
+    """Every value a personal slot was set to in the tracker (without serialising its events)."""
+    return personal_values({"event": "slot", "name": e.key, "value": e.value} for e in tracker.events if isinstance(e, SlotSet))
+
+
+def _needles(values: Mapping[str, Iterable[str]]) -> list[str]:
+    """What a stored row's JSON holds, lower-cased, if one of ``values`` is in it (a name: any part of it)."""
+    needles = set()
+    for slot, slot_values in values.items():
+        for value in slot_values:
+            parts = re.split(r"[\s,]+", value) if slot == "contact_name" else [value.strip()]
+            for part in parts:
+                if len(part) >= MIN_NAME_PART:
+                    needles.add(json.dumps(part.lower(), ensure_ascii=False)[1:-1])
+                    needles.add(json.dumps(part.lower())[1:-1])  # rows stored before with ASCII escapes
+    return sorted(needles)
+
+
+def _dumps(event: Mapping[str, Any]) -> str:
+    # Unescaped text, so that a stored value can be searched for as it is written.
+    return json.dumps(event, ensure_ascii=False)

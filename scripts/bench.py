@@ -92,7 +92,7 @@ def descendants(pid: int) -> dict[int, str]:
 
 
 def part_name(command: str) -> str:
-    if "rasa run" in command or "/rasa run" in command:
+    if "rasa run" in command or "rasa_server run" in command:
         return f"rasa:{command.split('--port ')[1].split(maxsplit=1)[0]}"
     if " actions" in command:
         return f"actions:{command.split('--port ')[1].split(maxsplit=1)[0]}" if "--port" in command else "actions"

@@ -107,3 +107,21 @@ def test_an_erased_conversation_is_deleted_with_the_turn_that_erased_it(tmp_path
     # The next message starts afresh.
     chat.turn(UserUttered("hei", {"name": "greet"}))
     assert "Leena" not in stored(url, "telegram-42")
+
+
+def test_details_typed_before_they_were_asked_are_masked_in_earlier_rows_once_given(tmp_path: Path, domain: Domain) -> None:
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    store = MaskingTrackerStore(domain=domain, host=url)
+    chat = Conversation(store, domain, "web-2")
+    # A surname no dictionary knows, and an organisation, in the first message.
+    chat.turn(UserUttered("Olen Qwertyläinen ja edustan Zyxzyn Kuljetusta, tarvitsemme koulutusta"))
+    chat.turn(UserUttered("hei", {"name": "greet"}))
+    chat.turn(UserUttered("Qwertyläinen"), SlotSet("contact_name", "Qwertyläinen"))
+    chat.turn(UserUttered("Zyxzyn Kuljetus"), SlotSet("organization", "Zyxzyn Kuljetus"))
+    rows = unescaped(stored(url, "web-2")).splitlines()
+    # Only the slots the intake still uses hold the values; the first message is masked (inflected too).
+    assert sum("Qwertyläinen" in row for row in rows) == 1
+    assert sum("Zyxzyn Kuljetus" in row for row in rows) == 1
+    first = next(json.loads(row) for row in rows if json.loads(row).get("event") == "user")
+    assert first["text"] == "Olen [name] ja edustan [organization]ta, tarvitsemme koulutusta"
+    assert any(json.loads(row).get("text") == "hei" for row in rows)

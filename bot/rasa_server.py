@@ -1,0 +1,62 @@
+"""The front door's Rasa server process: Rasa's own command line, with Rasa 3.6's hot spots removed first.
+
+``frontdoor run`` and ``frontdoor rasa`` start ``python -m bot.rasa_server run …`` instead of
+``rasa run …``; everything else (arguments, channels, endpoints) is Rasa's.
+
+Rasa 3.6 checks every custom action's answer with ``jsonschema.validate``, which first checks
+Rasa's constant response schema against the JSON Schema meta-schema, on every call. Under load
+that check was 70 % of the Rasa process's CPU time (``make bench``, py-spy). Here the schema is
+checked once and its validator kept: the same answers pass, and a wrong one still gets Rasa's own
+error (Rasa's method runs again to report it).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from jsonschema.validators import validator_for
+from rasa.__main__ import main as rasa_main
+from rasa.core.actions.action import RemoteAction
+
+logger = logging.getLogger(__name__)
+
+_INSTALLED = "_frontdoor_validator_installed"
+
+
+@functools.cache
+def action_response_validator() -> Any:
+    """A validator for Rasa's action-server response schema, the schema checked once."""
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def install() -> None:
+    """Validate custom actions' answers with the validator built once (idempotent)."""
+    if getattr(RemoteAction, _INSTALLED, False):
+        return
+    rasa_validate: Callable[[RemoteAction, dict[str, Any]], bool] = RemoteAction._validate_action_result
+
+    def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        if action_response_validator().is_valid(result):
+            return True
+        return rasa_validate(self, result)  # raises Rasa's ValidationError, with its message
+
+    RemoteAction._validate_action_result = validate_action_result
+    setattr(RemoteAction, _INSTALLED, True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Rasa's command line (``argv``: its arguments, e.g. ``["run", "--port", "5005"]``)."""
+    install()
+    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
