@@ -55,7 +55,7 @@ class DeliveryPolicy:
     backoff_seconds: float = 10.0
     backoff_max_seconds: float = 3600.0
     lease_seconds: float = 300.0
-    poll_seconds: float = 1.0
+    poll_seconds: float = 0.25
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeliveryPolicy:

@@ -83,7 +83,11 @@ def write_endpoints(settings: Settings, folder: Path, port: int | None = None, a
     """Rasa's endpoints: its action server (with the token), the masking SQL tracker store, and the
     Redis lock store when several Rasa processes share the conversations."""
     folder.mkdir(parents=True, exist_ok=True)
-    action: dict[str, object] = {"url": action_url or f"http://127.0.0.1:{settings.action_port}/webhook"}
+    # Selective domain: the domain goes only to the form's validation action, not to every call.
+    action: dict[str, object] = {
+        "url": action_url or f"http://127.0.0.1:{settings.action_port}/webhook",
+        "enable_selective_domain": True,
+    }
     if settings.action_token:
         action["headers"] = {ACTION_TOKEN_HEADER: settings.action_token}
     endpoints: dict[str, object] = {
@@ -154,6 +158,9 @@ def _child_env(settings: Settings) -> dict[str, str]:
             "FRONTDOOR_WEB_PORT": str(settings.web_port),
             "FRONTDOOR_BRIDGE_TOKEN": settings.bridge_token or "",
             "FRONTDOOR_ACTION_TOKEN": settings.action_token or "",
+            "FRONTDOOR_REDIS_URL": settings.redis_url or "",
+            "FRONTDOOR_RASA_REPLICAS": str(settings.rasa_replicas),
+            "FRONTDOOR_OUTBOX_WORKERS": str(settings.outbox_workers),
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         }

@@ -124,7 +124,7 @@ class Settings:
     outbox_backoff_seconds: float = 10.0
     outbox_backoff_max_seconds: float = 3600.0
     outbox_lease_seconds: int = 300
-    outbox_poll_seconds: float = 1.0
+    outbox_poll_seconds: float = 0.25
     # How long a mentor's Telegram invite code stays valid.
     invite_days: int = 7
     # Rasa's conversations (its SQL tracker store); unset: beside the case database (see conversations_url).
@@ -179,7 +179,7 @@ class Settings:
             outbox_backoff_seconds=_float(env, "FRONTDOOR_OUTBOX_BACKOFF_SECONDS", 10.0),
             outbox_backoff_max_seconds=_float(env, "FRONTDOOR_OUTBOX_BACKOFF_MAX_SECONDS", 3600.0),
             outbox_lease_seconds=max(1, _int(env, "FRONTDOOR_OUTBOX_LEASE_SECONDS", 300)),
-            outbox_poll_seconds=_float(env, "FRONTDOOR_OUTBOX_POLL_SECONDS", 1.0),
+            outbox_poll_seconds=_float(env, "FRONTDOOR_OUTBOX_POLL_SECONDS", 0.25),
             invite_days=max(1, _int(env, "FRONTDOOR_INVITE_DAYS", 7)),
             tracker_database_url=env.get("FRONTDOOR_TRACKER_DATABASE_URL") or None,
             action_token=env.get("FRONTDOOR_ACTION_TOKEN") or None,

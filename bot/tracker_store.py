@@ -14,14 +14,16 @@ Named in Rasa's endpoints file (``tracker_store: type: bot.tracker_store.Masking
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.lemmas import open_word_classes
@@ -92,7 +94,11 @@ class MaskingTrackerStore(SQLTrackerStore):
         use) and rows that hold a personal value somewhere in their text. Every other row was
         masked when it was stored, and masking again would give the same text.
         """
-        rows = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).order_by(self.SQLEvent.id).all()
+        table = self.SQLEvent.__table__
+        session.flush()  # this turn's rows too
+        rows = session.execute(
+            sa.select(table.c.id, table.c.type_name, table.c.data).where(table.c.sender_id == sender_id).order_by(table.c.id)
+        ).all()
         slot_rows = [(row, json.loads(row.data)) for row in rows if row.type_name == "slot"]
         values = personal_values(event for _row, event in slot_rows)
         needles = _needles(values)
@@ -105,7 +111,22 @@ class MaskingTrackerStore(SQLTrackerStore):
         for row, event in candidates:
             masked = _dumps(masker.event(event, live))
             if masked != row.data:
-                row.data = masked
+                session.execute(sa.update(table).where(table.c.id == row.id).values(data=masked))
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The tracker's events not stored yet (Rasa's own count, without loading the stored rows)."""
+        stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
+        count = stored.with_entities(sa.func.count(self.SQLEvent.id)).scalar() or 0
+        return itertools.islice(tracker.events, count, len(tracker.events))
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        """Rasa's own retrieval, reading only the events' data column."""
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
+            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
 
 
 def _slot_values(tracker: DialogueStateTracker) -> dict[str, set[str]]:

@@ -25,6 +25,7 @@ import platform
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,19 @@ STOCK = PROJECT / "var" / "bench" / "stock"
 REPORTS = PROJECT / "reports"
 OURS = ("Etsin töitä, olen ollut työttömänä puoli vuotta", "joo", "Testi Käyttäjä", "{email}", "ohita", "Haminassa", "/affirm")
 THEIRS = ("hello", "I am sad", "yes", "great", "bye")
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports (the front door counts its replicas' ports up)."""
+    while True:
+        first = free_port()
+        try:
+            for port in range(first + 1, first + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -134,8 +148,9 @@ class Result:
         }
 
 
-async def drive(url: str, script: Sequence[str], load: Load, tag: str) -> Result:
-    """``load.users`` users, each doing whole conversations one after another until the time is up."""
+async def drive(urls: Sequence[str], script: Sequence[str], load: Load, tag: str) -> Result:
+    """``load.users`` users, each doing whole conversations one after another until the time is up.
+    Several ``urls`` (Rasa replicas) share the users as a load balancer would: user i talks to urls[i % n]."""
     result = Result()
     stop_at = time.monotonic() + load.duration
     limits = httpx.Limits(max_connections=load.users, max_keepalive_connections=load.users)
@@ -153,7 +168,7 @@ async def drive(url: str, script: Sequence[str], load: Load, tag: str) -> Result
                     body = {"sender": sender, "message": message.format(email=f"{sender}@example.org")}
                     started = time.perf_counter()
                     try:
-                        reply = await client.post(url, json=body)
+                        reply = await client.post(urls[number % len(urls)], json=body)
                         ok = reply.status_code == 200
                     except httpx.HTTPError:
                         ok = False
@@ -247,6 +262,7 @@ def chart(figures: dict[str, Any], path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scaled", action="store_true", help="the make run-scaled shape (PostgreSQL, Redis, 2 Rasa, 2 workers)")
+    parser.add_argument("--replicas", type=int, default=0, help="Rasa servers of the front door (default 1, --scaled 2)")
     parser.add_argument("--duration", type=float, default=120, help="seconds per load and bot (default 120)")
     parser.add_argument("--realistic-users", type=int, default=50)
     parser.add_argument("--capacity-users", type=int, default=20)
@@ -259,14 +275,16 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="frontdoor-bench-"))
     mail = Controller(Mail(), hostname="127.0.0.1", port=free_port())
     mail.start()
-    rasa_port, stock_port = free_port(), free_port()
+    replicas = args.replicas or (2 if args.scaled else 1)
+    rasa_port, action_port, stock_port = free_ports(replicas), free_ports(replicas), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDOOR_")}
     database_url = f"sqlite:///{folder / 'cases.db'}"
     env.update(
         {
             "FRONTDOOR_DATABASE_URL": database_url,
             "FRONTDOOR_RASA_PORT": str(rasa_port),
-            "FRONTDOOR_ACTION_PORT": str(free_port()),
+            "FRONTDOOR_ACTION_PORT": str(action_port),
+            "FRONTDOOR_RASA_REPLICAS": str(replicas),
             "FRONTDOOR_WEB_PORT": str(free_port()),
             "FRONTDOOR_SMTP_URL": f"smtp://127.0.0.1:{mail.port}",
             "RASA_TELEMETRY_ENABLED": "false",
@@ -279,7 +297,9 @@ def main() -> int:
     figures: dict[str, Any] = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}",
-        "shape": "make run-scaled (PostgreSQL, Redis, 2 Rasa + 2 action servers, 2 workers)" if args.scaled else "make run",
+        "shape": f"make run-scaled (PostgreSQL, Redis, {replicas} Rasa + {replicas} action servers, 2 workers)"
+        if args.scaled
+        else f"make run ({replicas} Rasa + action server, SQLite)",
         "loads": {},
     }
     began = datetime.now(timezone.utc)
@@ -293,8 +313,8 @@ def main() -> int:
         theirs = stock_bot(stock_port)
         wait_for_http(f"http://127.0.0.1:{stock_port}/")
         urls = {
-            "frontdoor": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
-            "stock": f"http://127.0.0.1:{stock_port}/webhooks/rest/webhook",
+            "frontdoor": [f"http://127.0.0.1:{rasa_port + i}/webhooks/rest/webhook" for i in range(replicas)],
+            "stock": [f"http://127.0.0.1:{stock_port}/webhooks/rest/webhook"],
         }
         for load in loads:
             figures["loads"][load.name] = {"users": load.users, "think_seconds": load.think_seconds, "duration_s": load.duration}
