@@ -116,7 +116,7 @@ class MaskingTrackerStore(SQLTrackerStore):
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         """The tracker's events not stored yet (Rasa's own count, without loading the stored rows)."""
         stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
-        count = stored.with_entities(sa.func.count(self.SQLEvent.id)).scalar() or 0
+        count = stored.order_by(None).with_entities(sa.func.count(self.SQLEvent.id)).scalar() or 0
         return itertools.islice(tracker.events, count, len(tracker.events))
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:

@@ -222,6 +222,14 @@ def stock_bot(port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=STOCK, stdout=log, stderr=subprocess.STDOUT)
 
 
+def count_cases(database_url: str, since: datetime) -> int:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        count = connection.execute(text("SELECT count(*) FROM cases WHERE created_at >= :since"), {"since": since}).scalar()
+    engine.dispose()
+    return int(count or 0)
+
+
 def notification_latencies(database_url: str, since: datetime) -> list[float]:
     """Seconds from each case's creation (after ``since``) to its mentor's email being delivered."""
     engine = create_engine(database_url)
@@ -316,6 +324,11 @@ def main() -> int:
             "frontdoor": [f"http://127.0.0.1:{rasa_port + i}/webhooks/rest/webhook" for i in range(replicas)],
             "stock": [f"http://127.0.0.1:{stock_port}/webhooks/rest/webhook"],
         }
+        # Warm-up, not measured: one conversation per Rasa server (models, Voikko and lingua load on first use).
+        warmed = {
+            bot: asyncio.run(drive(urls[bot], script, Load("warm-up", len(urls[bot]), 0.0, 0.1), f"{bot}-warm-up")).conversations
+            for bot, script in (("frontdoor", OURS), ("stock", THEIRS))
+        }
         for load in loads:
             figures["loads"][load.name] = {"users": load.users, "think_seconds": load.think_seconds, "duration_s": load.duration}
             for bot, script in (("frontdoor", OURS), ("stock", THEIRS)):
@@ -332,6 +345,11 @@ def main() -> int:
             "cases": len(delays),
             **{f"p{q}": round(v, 3) for q in (50, 95) if (v := percentile(delays, q)) is not None},
         }
+        # Every finished front-door conversation must have made its case: a turn that only looked fast
+        # (e.g. a tracker store failing over to memory) would otherwise pass as speed.
+        finished = warmed["frontdoor"] + sum(figures["loads"][name]["frontdoor"]["conversations_finished"] for name in figures["loads"])
+        figures["cases_created"] = count_cases(database_url.replace("postgresql://", "postgresql+psycopg2://"), began)
+        figures["conversations_finished"] = finished
         memory = {
             part_name(cmd): peak_memory_mb(pid) for pid, cmd in descendants(ours.pid).items() if "python" in cmd or "rasa" in cmd
         }
@@ -355,6 +373,13 @@ def main() -> int:
     print(json.dumps(figures, indent=2, ensure_ascii=False))
     print(f"bench: reports/{name}.json and reports/{name}.png", flush=True)
     shutil.rmtree(folder, ignore_errors=True)
+    if figures.get("cases_created") != figures.get("conversations_finished"):
+        print(
+            f"bench: INVALID: {figures.get('conversations_finished')} conversations finished but "
+            f"{figures.get('cases_created')} cases were made; see var/run/*.out",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import PROJECT_ROOT
 from bot.tracker_store import MaskingTrackerStore
+from tests.standins.postgres import PostgresServer
 
 PERSONAL = ("Leena", "Lahtinen", "leena.lahtinen@example.fi", "040 765 4321", "0407654321", "131052-308T")
 
@@ -21,6 +23,20 @@ PERSONAL = ("Leena", "Lahtinen", "leena.lahtinen@example.fi", "040 765 4321", "0
 @pytest.fixture(scope="module")
 def domain() -> Domain:
     return Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    with PostgresServer() as pg:
+        yield pg.url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store on SQLite (the embedded default) and on PostgreSQL (production), which is stricter about SQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'conversations.db'}"
+    return str(request.getfixturevalue("postgres"))
 
 
 def stored(url: str, sender: str) -> str:
@@ -51,10 +67,7 @@ class Conversation:
         return tracker
 
 
-def test_details_stay_usable_while_the_intake_needs_them_and_are_masked_once_the_case_is_made(
-    tmp_path: Path, domain: Domain
-) -> None:
-    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+def test_details_stay_usable_while_the_intake_needs_them_and_are_masked_once_the_case_is_made(url: str, domain: Domain) -> None:
     store = MaskingTrackerStore(domain=domain, host=url)
     chat = Conversation(store, domain, "web-1")
     chat.turn(UserUttered("Tarvitsen koulutusta, hetuni 131052-308T, soita 040 765 4321", {"name": "need_staff_training"}))
@@ -92,8 +105,7 @@ def test_details_stay_usable_while_the_intake_needs_them_and_are_masked_once_the
     assert tracker.get_slot("case_reference") == "FD-2026-00001"
 
 
-def test_an_erased_conversation_is_deleted_with_the_turn_that_erased_it(tmp_path: Path, domain: Domain) -> None:
-    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+def test_an_erased_conversation_is_deleted_with_the_turn_that_erased_it(url: str, domain: Domain) -> None:
     store = MaskingTrackerStore(domain=domain, host=url)
     kept = Conversation(store, domain, "someone-else")
     kept.turn(UserUttered("hei", {"name": "greet"}))
@@ -109,8 +121,7 @@ def test_an_erased_conversation_is_deleted_with_the_turn_that_erased_it(tmp_path
     assert "Leena" not in stored(url, "telegram-42")
 
 
-def test_details_typed_before_they_were_asked_are_masked_in_earlier_rows_once_given(tmp_path: Path, domain: Domain) -> None:
-    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+def test_details_typed_before_they_were_asked_are_masked_in_earlier_rows_once_given(url: str, domain: Domain) -> None:
     store = MaskingTrackerStore(domain=domain, host=url)
     chat = Conversation(store, domain, "web-2")
     # A surname no dictionary knows, and an organisation, in the first message.
