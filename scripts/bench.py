@@ -311,6 +311,9 @@ def main() -> int:
         "loads": {},
     }
     began = datetime.now(timezone.utc)
+    # Conversation ids (and the emails made from them) new to this run: make run-scaled keeps its
+    # database, and a repeated email would be linked to the earlier run's open case, not make one.
+    run = began.strftime("%Y%m%d%H%M%S")
     try:
         print("bench: starting the front door", flush=True)
         wait_until_ready(ours, "the front door", output)
@@ -326,14 +329,14 @@ def main() -> int:
         }
         # Warm-up, not measured: one conversation per Rasa server (models, Voikko and lingua load on first use).
         warmed = {
-            bot: asyncio.run(drive(urls[bot], script, Load("warm-up", len(urls[bot]), 0.0, 0.1), f"{bot}-warm-up")).conversations
+            bot: asyncio.run(drive(urls[bot], script, Load("warm-up", len(urls[bot]), 0.0, 0.1), f"{bot}-warm-up-{run}")).conversations
             for bot, script in (("frontdoor", OURS), ("stock", THEIRS))
         }
         for load in loads:
             figures["loads"][load.name] = {"users": load.users, "think_seconds": load.think_seconds, "duration_s": load.duration}
             for bot, script in (("frontdoor", OURS), ("stock", THEIRS)):
                 print(f"bench: {load.name} load on {bot}: {load.users} users, {load.duration:.0f} s", flush=True)
-                result = asyncio.run(drive(urls[bot], script, load, f"{bot}-{load.name}"))
+                result = asyncio.run(drive(urls[bot], script, load, f"{bot}-{load.name}-{run}"))
                 figures["loads"][load.name][bot] = result.figures()
                 print("       " + json.dumps(figures["loads"][load.name][bot]), flush=True)
             ours_tps = figures["loads"][load.name]["frontdoor"]["turns_per_second"] or 0

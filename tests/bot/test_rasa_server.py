@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jsonschema
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -39,6 +40,27 @@ def test_install_is_idempotent_and_the_schema_is_checked_once() -> None:
     rasa_server.install()
     assert RemoteAction._validate_action_result is patched
     assert rasa_server.action_response_validator() is rasa_server.action_response_validator()
+
+
+def test_checking_each_event_by_its_name_agrees_with_the_whole_schema() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    answers = [
+        {"events": [{"event": "slot", "name": "consent", "value": True, "timestamp": None}], "responses": []},
+        {"events": [{"event": "active_loop", "name": "intake_form"}, {"event": "followup", "name": "action_listen"}]},
+        {"events": [{"event": "bot", "text": "Hei", "data": {"buttons": [{"title": "Kyllä", "payload": "/affirm"}]}}]},
+        {"events": [{"event": "nonsense"}]},
+        {"events": "not a list"},
+        {"responses": [1, 2]},
+        {"events": [{"event": "slot", "value": 1}]},
+        {"events": [{"name": "x"}]},
+        {"events": [{"event": "entities", "entities": [{"entity": "sector"}]}]},
+        {"events": [{"event": "user", "text": "hei", "parse_data": {"intent": {"name": "greet", "confidence": 0.9}}}]},
+        {"events": [{"event": "bot", "text": "Hei", "timestamp": "yesterday"}]},
+        {"events": [{"event": "slot", "name": "x", "value": 1}, 5]},
+        [],
+    ]
+    for answer in answers:
+        assert rasa_server.action_response_validator()(answer) == jsonschema.Draft202012Validator(schema).is_valid(answer), answer
 
 
 def test_events_are_read_back_as_before() -> None:
