@@ -31,6 +31,8 @@ from bot.masking import ERASED_SLOT, MIN_NAME_PART, PERSONAL_SLOTS, Masker, Word
 
 logger = logging.getLogger(__name__)
 
+# Set on a tracker this store read: how many of its session's events are stored (see _additional_events).
+_STORED_COUNT = "_frontdoor_stored_events"
 # Events after which an earlier value may no longer be in use.
 _RELEASING = ("reset_slots", "restart", "session_started")
 # Slots whose earlier values hold the customer's own words or details.
@@ -114,9 +116,16 @@ class MaskingTrackerStore(SQLTrackerStore):
                 session.execute(sa.update(table).where(table.c.id == row.id).values(data=masked))
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
-        """The tracker's events not stored yet (Rasa's own count, without loading the stored rows)."""
-        stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
-        count = stored.order_by(None).with_entities(sa.func.count(self.SQLEvent.id)).scalar() or 0
+        """The tracker's events not stored yet.
+
+        Rasa counts the stored events of the conversation's session before each save. A tracker
+        this store read carries that count from the read (the turn holds the conversation's lock,
+        so no other Rasa process wrote since); the first save uses it, later ones ask the database.
+        """
+        count = tracker.__dict__.pop(_STORED_COUNT, None)
+        if count is None:
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
+            count = stored.order_by(None).with_entities(sa.func.count(self.SQLEvent.id)).scalar() or 0
         return itertools.islice(tracker.events, count, len(tracker.events))
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
@@ -125,7 +134,10 @@ class MaskingTrackerStore(SQLTrackerStore):
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
             events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
         if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            if not fetch_events_from_all_sessions:
+                tracker.__dict__[_STORED_COUNT] = len(events)
+            return tracker
         return None
 
 

@@ -136,3 +136,22 @@ def test_details_typed_before_they_were_asked_are_masked_in_earlier_rows_once_gi
     first = next(json.loads(row) for row in rows if json.loads(row).get("event") == "user")
     assert first["text"] == "Olen [name] ja edustan [organization]ta, tarvitsemme koulutusta"
     assert any(json.loads(row).get("text") == "hei" for row in rows)
+
+
+def test_a_tracker_saved_twice_in_a_turn_stores_each_event_once(url: str, domain: Domain) -> None:
+    # Rasa saves after reading the message and again at the end of the turn.
+    store = MaskingTrackerStore(domain=domain, host=url)
+    chat = Conversation(store, domain, "web-3")
+    chat.turn(UserUttered("hei", {"name": "greet"}))
+    tracker = asyncio.run(store.retrieve("web-3"))
+    assert tracker is not None
+    tracker.update_with_events([UserUttered("kiitos", {"name": "thanks"})], None)
+    asyncio.run(store.save(tracker))
+    tracker.update_with_events([ActionExecuted("utter_welcome"), BotUttered("Ole hyvä!")], None)
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(store.retrieve("web-3"))
+    assert again is not None
+    assert [e.as_dict()["event"] for e in again.events] == [e.as_dict()["event"] for e in tracker.events]
+    # Every event once (the session's start action is stored before the session it starts).
+    rows = [json.loads(row)["event"] for row in stored(url, "web-3").splitlines()]
+    assert rows == ["action", *(e.as_dict()["event"] for e in tracker.events)]
