@@ -22,7 +22,9 @@ import contextlib
 import logging
 import os
 import random
+import selectors
 import socket
+import threading
 import uuid
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.lifecycle import RegisterService, queue
@@ -37,6 +40,7 @@ from bot.models import Case, CaseEvent, MentorTelegram, OutboxMessage
 from bot.network import Network
 from bot.notices import NoticeWriter
 from bot.notifiers import DeliveryError, Notice, Notifier, NotReady
+from bot.repositories import OUTBOX_CHANNEL
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,6 +48,10 @@ logger = logging.getLogger(__name__)
 # How long a notification whose recipient is not reachable yet waits before the next look.
 NOT_READY_SECONDS = 60.0
 ERROR_LIMIT = 500
+# How long a worker whose listening connection was lost polls before it tries to listen again.
+RELISTEN_SECONDS = 30.0
+# How often the listening thread looks whether the worker is stopping.
+WATCH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,99 @@ class Claim:
     address: str | None
 
 
+class Wakeup:
+    """Wakes an idle worker the moment a notification is queued, instead of at its next poll.
+
+    On PostgreSQL a thread of the worker LISTENs on a connection of its own,
+    and the transaction that queues a notification NOTIFYs at commit. Polling
+    stays underneath: it finds retries that come due, and it is all there is
+    on SQLite or while the listening connection is lost (the thread connects
+    again every ``relisten_seconds``). A thread, not the event loop's
+    ``add_reader``: libpq closes a lost connection's socket itself, and a
+    watched descriptor that is closed and reused under the loop is not noticed
+    by every loop implementation.
+    """
+
+    def __init__(self, engine: Engine | None = None, *, relisten_seconds: float = RELISTEN_SECONDS):
+        self.engine = engine if engine is not None and engine.dialect.name == "postgresql" else None
+        self.relisten_seconds = relisten_seconds
+        self.event = asyncio.Event()
+        self.listening = False
+        self.listens = 0  # times listening began (again after a lost connection)
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def clear(self) -> None:
+        """Forget earlier wake-ups: called just before the worker looks for due rows."""
+        self.event.clear()
+
+    async def wait(self, stop: asyncio.Event, timeout: float) -> None:
+        """Return when woken, when ``stop`` is set, or after ``timeout`` seconds (the poll)."""
+        if self.engine is not None and self._thread is None:
+            loop = asyncio.get_running_loop()
+            self._thread = threading.Thread(target=self._listen, args=(loop,), name="outbox-listen", daemon=True)
+            self._thread.start()
+        waiters = [asyncio.ensure_future(self.event.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def close(self) -> None:
+        """Stop listening."""
+        self._closing.set()
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join, WATCH_SECONDS + 5)
+
+    def _connect(self) -> Any:
+        assert self.engine is not None
+        pooled = self.engine.raw_connection()
+        pooled.detach()  # ours for good: the pool neither reuses nor resets it
+        connection = pooled.connection  # psycopg2's
+        connection.rollback()
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f"LISTEN {OUTBOX_CHANNEL}")
+        return connection
+
+    def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The listening thread: connect, LISTEN, wake the worker on each notification; after a loss, again."""
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the worker has stopped
+                loop.call_soon_threadsafe(self.event.set)
+
+        while not self._closing.is_set():
+            try:
+                connection = self._connect()
+            except Exception as error:  # the database is down or refuses: polling goes on
+                logger.warning("outbox: cannot listen for new notifications (%s); polling", type(error).__name__)
+                self._closing.wait(self.relisten_seconds)
+                continue
+            self.listening = True
+            self.listens += 1
+            logger.info("outbox: listening for new notifications")
+            wake()  # whatever was queued while not listening is looked for at once
+            try:
+                with selectors.DefaultSelector() as watch:
+                    watch.register(connection, selectors.EVENT_READ)
+                    while not self._closing.is_set():
+                        if not watch.select(WATCH_SECONDS):
+                            continue
+                        connection.poll()
+                        if connection.notifies:
+                            connection.notifies.clear()
+                            wake()
+            except Exception as error:  # the server closed the connection (restart, terminated backend)
+                logger.warning("outbox: the listening connection was lost (%s); polling until it is back", type(error).__name__)
+            finally:
+                self.listening = False
+                with contextlib.suppress(Exception):
+                    connection.close()
+            self._closing.wait(self.relisten_seconds)
+
+
 def worker_name() -> str:
     """Unique per process: host, pid and a random part."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -103,6 +204,7 @@ class OutboxWorker(RegisterService):
         policy: DeliveryPolicy | None = None,
         name: str | None = None,
         rng: random.Random | None = None,
+        wakeup: Wakeup | None = None,
     ):
         super().__init__(sessions, networks, clock)
         # Mutable: a channel joins when it becomes ready (e.g. Telegram answered getMe).
@@ -111,6 +213,7 @@ class OutboxWorker(RegisterService):
         self.policy = policy or DeliveryPolicy()
         self.name = name or worker_name()
         self.rng = rng or random.Random()
+        self.wakeup = wakeup or Wakeup()
 
     # -- database steps (blocking; run in a thread) -------------------------
     def claim(self) -> list[Claim]:
@@ -300,15 +403,18 @@ class OutboxWorker(RegisterService):
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; a database hiccup is logged and retried."""
         logger.info("outbox worker %s started (channels: %s)", self.name, ", ".join(sorted(self.notifiers)) or "none")
-        while not stop.is_set():
-            try:
-                done = await self.run_once()
-            except Exception:
-                logger.exception("outbox worker: a batch failed; trying again")
-                done = 0
-            if done == 0:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.policy.poll_seconds)
+        try:
+            while not stop.is_set():
+                self.wakeup.clear()  # a notification queued from here on wakes the wait below
+                try:
+                    done = await self.run_once()
+                except Exception:
+                    logger.exception("outbox worker: a batch failed; trying again")
+                    done = 0
+                if done == 0:
+                    await self.wakeup.wait(stop, self.policy.poll_seconds)
+        finally:
+            await self.wakeup.close()
 
 
 class OutboxAdmin(RegisterService):

@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from bot.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseEvent, OutboxMessage
 from bot.routing import Workload
+
+# PostgreSQL channel on which a committed notification wakes the idle delivery workers (bot.outbox.Wakeup).
+OUTBOX_CHANNEL = "frontdoor_outbox"
 
 
 class CaseRepository:
@@ -119,7 +122,11 @@ class OutboxRepository:
         self.session = session
 
     def add(self, message: OutboxMessage) -> None:
+        """Queue ``message``; on PostgreSQL the workers listening are woken when the transaction commits."""
         self.session.add(message)
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Sent at commit, never for a rolled-back transaction; repeats in one transaction are folded.
+            self.session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
 
     def for_case(self, case_id: int) -> Sequence[OutboxMessage]:
         query = select(OutboxMessage).where(OutboxMessage.case_id == case_id).order_by(OutboxMessage.id)

@@ -29,7 +29,7 @@ from bot.notifiers import Notifier
 from bot.notifiers.email import EmailNotifier, SmtpServer
 from bot.notifiers.telegram import TelegramNotifier
 from bot.notifiers.webhook import WebhookNotifier
-from bot.outbox import DeliveryPolicy, OutboxWorker
+from bot.outbox import DeliveryPolicy, OutboxWorker, Wakeup
 from bot.telegram_door import TelegramDoor
 
 logger = logging.getLogger(__name__)
@@ -176,6 +176,7 @@ async def serve(frontdoor: FrontDoor, stop: asyncio.Event, *, bots: bool = True)
         notifiers=notifiers,
         writer=frontdoor.notices,
         policy=DeliveryPolicy.from_settings(settings),
+        wakeup=Wakeup(frontdoor.engine),
     )
     telegram = TelegramSide(frontdoor, notifiers, stop)
     tasks = []

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.app import FrontDoor, create_frontdoor
 from bot.models import OutboxMessage
 from bot.notifiers import Notifier
 from bot.notifiers.email import EmailNotifier, SmtpServer
 from bot.notifiers.webhook import WebhookNotifier
-from bot.outbox import DeliveryPolicy, OutboxWorker
+from bot.outbox import DeliveryPolicy, OutboxWorker, Wakeup
 from tests.bot.delivery import delivery_settings, intake
 from tests.standins.postgres import PostgresServer
 from tests.standins.receivers import MailServer, WebhookReceiver
@@ -92,3 +92,50 @@ def test_two_workers_share_the_outbox_and_send_each_notification_once(
     emails = Counter(ref for m in mail.inbox.to("leena@example.org") for ref in references if ref in str(m["Subject"]))
     assert len(hooks) == CASES and set(hooks.values()) == {1}
     assert emails == dict.fromkeys(references, 1)
+
+
+def test_an_idle_worker_is_woken_by_a_new_notification_and_listens_again_after_losing_its_connection(
+    tmp_path: Path, servers: tuple[PostgresServer, MailServer, WebhookReceiver]
+) -> None:
+    pg, mail, _hook = servers
+    settings = delivery_settings(tmp_path, "http://127.0.0.1:9", mail.url, "http://127.0.0.1:9", database_url=pg.url)
+    app = create_frontdoor(replace(settings, mentor_telegram_token=None, telegram_token=None))
+    http = requests.Session()
+    notifiers: dict[str, Notifier] = {"email": EmailNotifier(SmtpServer.from_url(mail.url).connect, "etuovi@example.org")}
+    # An hour between polls: within the test only the wake-up can start a delivery.
+    policy = replace(DeliveryPolicy.from_settings(app.settings), poll_seconds=3600)
+    wakeup = Wakeup(app.engine, relisten_seconds=0.2)
+    idle = OutboxWorker(
+        app.sessions, app.networks.current, app.clock, notifiers=notifiers, writer=app.notices, policy=policy, wakeup=wakeup
+    )
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    runner = threading.Thread(target=lambda: loop.run_until_complete(idle.run(stop)), daemon=True)
+    runner.start()
+
+    def emailed(reference: str) -> bool:
+        return any(reference in str(m["Subject"]) for m in mail.inbox.to("leena@example.org"))
+
+    try:
+        wait(lambda: wakeup.listening, "the worker listens for new notifications", timeout=30)
+        first = app.cases.create_case(intake(email="herätys@example.org")).reference
+        wait(lambda: emailed(first), "the mentor's email of a case made while the worker was idle", timeout=60)
+
+        # The server drops the listening connection (a restart, say): the worker notices and listens again.
+        with app.engine.connect() as connection:
+            dropped = (
+                connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'"))
+                .scalars()
+                .all()
+            )
+        assert dropped == [True]
+        wait(lambda: wakeup.listens == 2 and wakeup.listening, "the worker listens again", timeout=30)
+        second = app.cases.create_case(intake(email="uudestaan@example.org")).reference
+        wait(lambda: emailed(second), "the mentor's email of a case made after the connection was lost", timeout=60)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        runner.join(timeout=30)
+        loop.close()
+        http.close()
+        app.engine.dispose()
+    assert not runner.is_alive() and not wakeup.listening
