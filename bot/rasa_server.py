@@ -8,26 +8,33 @@ Rasa's constant response schema against the JSON Schema meta-schema, on every ca
 that check was 70 % of the Rasa process's CPU time (``make bench``, py-spy). Here the schema is
 checked once, and each event is checked against the one event schema its name selects (not all 25
 of them): the same answers pass, and a wrong one still gets Rasa's own error (Rasa's method runs
-again to report it). And reading a conversation back, Rasa looks up
-each stored event's class by walking every subclass of ``Event``; here the answer is kept.
+again to report it). Reading a conversation back, Rasa looks up
+each stored event's class by walking every subclass of ``Event``; here the answer is kept. And
+Rasa opens a new HTTP session, so a new TCP connection, for every call to the action server (one to
+three per turn); here connections are kept and reused (the issue's "action-server connection
+pooling").
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
-import logging
 import sys
 from collections.abc import Callable
+from types import TracebackType
 from typing import Any
 
+import aiohttp
 from jsonschema.validators import validator_for
 from rasa.__main__ import main as rasa_main
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
-
-logger = logging.getLogger(__name__)
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 _INSTALLED = "_frontdoor_validator_installed"
+# A kept connection idle this long is closed by Rasa's side: before the action server (Sanic,
+# keep-alive 5 s) closes it, so a request never goes out on a connection the server just dropped.
+KEEPALIVE_SECONDS = 2.0
 
 
 @functools.cache
@@ -42,7 +49,6 @@ def action_response_validator() -> Callable[[Any], bool]:
     schema = RemoteAction.action_response_format_spec()
     cls = validator_for(schema)
     cls.check_schema(schema)
-    whole = cls(schema)
     try:
         event_schema = schema["properties"]["events"]["items"]
         alternatives = event_schema["oneOf"]
@@ -51,6 +57,7 @@ def action_response_validator() -> Callable[[Any], bool]:
     except (KeyError, TypeError):
         distinct = False
     if not distinct:
+        whole = cls(schema)
         return lambda result: bool(whole.is_valid(result))
     answer = cls({**schema, "properties": {**schema["properties"], "events": {"type": "array"}}})
     event_base = cls({key: value for key, value in event_schema.items() if key != "oneOf"})
@@ -73,6 +80,7 @@ def install() -> None:
     """Install the fixes below (idempotent)."""
     install_validator()
     install_event_lookup()
+    install_kept_sessions()
 
 
 def install_validator() -> None:
@@ -108,6 +116,56 @@ def install_event_lookup() -> None:
 
     Event.resolve_by_type = staticmethod(resolve_by_type)
     setattr(Event, _INSTALLED, True)
+
+
+_KEPT: dict[tuple[int, str | None, str, str], aiohttp.ClientSession] = {}
+
+
+async def close_kept_sessions() -> None:
+    """Close the kept sessions of the running event loop (at shutdown)."""
+    loop = id(asyncio.get_running_loop())
+    for key in [key for key in _KEPT if key[0] == loop]:
+        await _KEPT.pop(key).close()
+
+
+class _Kept:
+    """What Rasa's ``async with endpoint.session() as session`` gets: the kept session, left open on exit."""
+
+    def __init__(self, session: aiohttp.ClientSession):
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        return None
+
+
+def install_kept_sessions() -> None:
+    """One kept ``aiohttp`` session per endpoint (and event loop) instead of a new one per request. Idempotent."""
+    if getattr(EndpointConfig, _INSTALLED, False):
+        return
+    sessions = _KEPT
+
+    def session(self: EndpointConfig) -> _Kept:
+        loop = asyncio.get_running_loop()
+        key = (id(loop), self.url, repr(sorted(self.headers.items())), repr(sorted(self.basic_auth.items())))
+        kept = sessions.get(key)
+        if kept is None or kept.closed:
+            auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+            kept = aiohttp.ClientSession(
+                headers=self.headers,
+                auth=auth,
+                timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+            )
+            sessions[key] = kept
+        return _Kept(kept)
+
+    EndpointConfig.session = session
+    setattr(EndpointConfig, _INSTALLED, True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,7 +18,7 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,9 +39,31 @@ _RELEASING = ("reset_slots", "restart", "session_started")
 RELEASING_SLOTS = frozenset({*PERSONAL_SLOTS, "need_text"})
 
 
-def _releases(events: Iterable[Mapping[str, Any]]) -> bool:
-    """Whether a value stored earlier may have gone out of use: slots reset, or a slot set again."""
-    return any(e.get("event") in _RELEASING or (e.get("event") == "slot" and e.get("name") in RELEASING_SLOTS) for e in events)
+def _masking_pass(
+    earlier: Iterable[Event], new: Iterable[Mapping[str, Any]], live: Mapping[str, Any]
+) -> tuple[bool, dict[str, set[str]]]:
+    """Which stored rows this turn may have changed: ``(released, first_values)``.
+
+    ``released``: a value stored in an earlier turn may have gone out of use (slots reset, or a
+    slot that held a value before this turn now holds another or none): every slot row and every
+    row mentioning a value is masked again. ``first_values``: personal values set for the first
+    time in this turn; only earlier rows that mention one of them can change (a name typed
+    before it was asked). Neither: no stored row can change.
+    """
+    changed: dict[str, list[Mapping[str, Any]]] = {}
+    for event in new:
+        if event.get("event") in _RELEASING:
+            return True, {}
+        if event.get("event") == "slot" and event.get("name") in RELEASING_SLOTS:
+            changed.setdefault(str(event.get("name")), []).append(event)
+    held: dict[str, set[Any]] = {}
+    for event in earlier:
+        if isinstance(event, SlotSet) and event.key in changed and event.value not in (None, ""):
+            held.setdefault(event.key, set()).add(json.dumps(event.value, sort_keys=True))
+    live_now = {slot: json.dumps(live.get(slot), sort_keys=True) for slot in held}
+    if any(value != live_now[slot] for slot, values in held.items() for value in values):
+        return True, {}
+    return False, personal_values(event for slot, events in changed.items() if slot not in held for event in events)
 
 
 def _erased(events: Iterable[Mapping[str, Any]]) -> bool:
@@ -66,7 +88,8 @@ class MaskingTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         live = tracker.current_slot_values()
         with self.session_scope() as session:
-            new = [event.as_dict() for event in self._additional_events(session, tracker)]
+            stored = self._stored_count(session, tracker)
+            new = [event.as_dict() for event in itertools.islice(tracker.events, stored, len(tracker.events))]
             if _erased(new):
                 deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
                 session.commit()
@@ -85,8 +108,11 @@ class MaskingTrackerStore(SQLTrackerStore):
                         data=_dumps(masked),
                     )
                 )
-            if _releases(new):
+            released, first_values = _masking_pass(itertools.islice(tracker.events, stored), new, live)
+            if released:
                 self._mask_stored(session, tracker.sender_id, live)
+            elif first_values:
+                self._mask_mentions(session, tracker.sender_id, first_values, masker, live)
             session.commit()
 
     def _mask_stored(self, session: Any, sender_id: str, live: Mapping[str, Any]) -> None:
@@ -115,8 +141,27 @@ class MaskingTrackerStore(SQLTrackerStore):
             if masked != row.data:
                 session.execute(sa.update(table).where(table.c.id == row.id).values(data=masked))
 
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
-        """The tracker's events not stored yet.
+    def _mask_mentions(
+        self, session: Any, sender_id: str, values: Mapping[str, Iterable[str]], masker: Masker, live: Mapping[str, Any]
+    ) -> None:
+        """Mask ``values``, set for the first time in this turn, where earlier turns' rows mention them.
+
+        This turn's rows are not flushed yet, so the query sees only earlier ones; those were
+        masked when stored, and only a mention of a value new to the masker can change.
+        """
+        needles = _needles(values)
+        if not needles:
+            return
+        table = self.SQLEvent.__table__
+        rows = session.execute(sa.select(table.c.id, table.c.data).where(table.c.sender_id == sender_id)).all()
+        for row in rows:
+            if any(needle in row.data.lower() for needle in needles):
+                masked = _dumps(masker.event(json.loads(row.data), live))
+                if masked != row.data:
+                    session.execute(sa.update(table).where(table.c.id == row.id).values(data=masked))
+
+    def _stored_count(self, session: Any, tracker: DialogueStateTracker) -> int:
+        """How many of the tracker's events are stored already (the rest are this turn's).
 
         Rasa counts the stored events of the conversation's session before each save. A tracker
         this store read carries that count from the read (the turn holds the conversation's lock,
@@ -126,7 +171,7 @@ class MaskingTrackerStore(SQLTrackerStore):
         if count is None:
             stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
             count = stored.order_by(None).with_entities(sa.func.count(self.SQLEvent.id)).scalar() or 0
-        return itertools.islice(tracker.events, count, len(tracker.events))
+        return int(count)
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         """Rasa's own retrieval, reading only the events' data column."""

@@ -1,6 +1,11 @@
-"""The Rasa server entry point: Rasa's action-response check, done with a validator built once."""
+"""The Rasa server entry point: Rasa's action-response check done with a validator built once, kept connections."""
 
 from __future__ import annotations
+
+import asyncio
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import jsonschema
 import pytest
@@ -73,3 +78,44 @@ def test_events_are_read_back_as_before() -> None:
         Event.resolve_by_type("no_such_event")
     stored = [SlotSet("email", "a@example.org").as_dict(), UserUttered("hei", {"name": "greet"}).as_dict()]
     assert [type(e) for e in events.deserialise_events(stored)] == [SlotSet, UserUttered]
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """Answers each POST with its JSON body; remembers the client port of every request."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive
+    ports: ClassVar[list[int]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).ports.append(self.client_address[1])
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_calls_to_an_endpoint_reuse_one_kept_connection() -> None:
+    rasa_server.install()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{server.server_address[1]}/webhook")
+
+    async def calls() -> list[object]:
+        try:
+            return [await endpoint.request(json={"call": i}) for i in range(3)]
+        finally:
+            await rasa_server.close_kept_sessions()
+
+    try:
+        answers = asyncio.run(calls())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answers == [{"call": 0}, {"call": 1}, {"call": 2}]
+    assert len(_Echo.ports) == 3 and len(set(_Echo.ports)) == 1

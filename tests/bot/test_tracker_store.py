@@ -14,7 +14,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionSt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import PROJECT_ROOT
-from bot.tracker_store import MaskingTrackerStore
+from bot.tracker_store import MaskingTrackerStore, _masking_pass
 from tests.standins.postgres import PostgresServer
 
 PERSONAL = ("Leena", "Lahtinen", "leena.lahtinen@example.fi", "040 765 4321", "0407654321", "131052-308T")
@@ -155,3 +155,31 @@ def test_a_tracker_saved_twice_in_a_turn_stores_each_event_once(url: str, domain
     # Every event once (the session's start action is stored before the session it starts).
     rows = [json.loads(row)["event"] for row in stored(url, "web-3").splitlines()]
     assert rows == ["action", *(e.as_dict()["event"] for e in tracker.events)]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "new", "live", "expected"),
+    [
+        # The first need text: no personal value, nothing stored can change.
+        ([], [SlotSet("need_text", "tarvitsemme koulutusta")], {"need_text": "tarvitsemme koulutusta"}, (False, {})),
+        # A name given for the first time: only earlier rows mentioning it can change.
+        (
+            [],
+            [SlotSet("contact_name", "Leena Virta")],
+            {"contact_name": "Leena Virta"},
+            (False, {"contact_name": {"Leena Virta"}}),
+        ),
+        # The same email confirmed again: still in use.
+        ([SlotSet("email", "a@example.org")], [SlotSet("email", "a@example.org")], {"email": "a@example.org"}, (False, {})),
+        # A corrected email: the old one went out of use.
+        ([SlotSet("email", "a@example.org")], [SlotSet("email", "b@example.org")], {"email": "b@example.org"}, (True, {})),
+        # Details cleared once the case was made.
+        ([SlotSet("email", "a@example.org")], [SlotSet("email", None)], {"email": None}, (True, {})),
+        # A new session.
+        ([SlotSet("email", "a@example.org")], [SessionStarted()], {"email": None}, (True, {})),
+    ],
+)
+def test_a_turn_rewrites_stored_rows_only_when_it_can_change_them(
+    earlier: list[Event], new: list[Event], live: dict[str, object], expected: tuple[bool, dict[str, set[str]]]
+) -> None:
+    assert _masking_pass(earlier, [event.as_dict() for event in new], live) == expected

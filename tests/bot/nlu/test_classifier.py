@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse
 import skops.io as sio
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, INTENT, TEXT
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -139,3 +143,30 @@ def test_one_intent_is_not_enough_to_train(storage: LocalModelStorage, context: 
     loaded = LinearIntentClassifier.load({}, storage, Resource("single"), context)
     loaded.process([message])
     assert message.get("intent")["name"] is None
+
+
+def test_features_are_rasas_sentence_features_in_one_matrix() -> None:
+    """The classifier's own combination equals Rasa's getters (sparse in order, then dense)."""
+    rng = np.random.default_rng(7)
+
+    def sparse(columns: int, rows: int = 1) -> scipy.sparse.coo_matrix:
+        return scipy.sparse.random(rows, columns, density=0.5, format="coo", random_state=rng)
+
+    message = Message(data={TEXT: "etsin töitä kouvolasta"})
+    for feature in (
+        Features(sparse(5, 3), FEATURE_TYPE_SEQUENCE, TEXT, "words"),
+        Features(sparse(5), FEATURE_TYPE_SENTENCE, TEXT, "words"),
+        Features(rng.random((1, 3)), FEATURE_TYPE_SENTENCE, TEXT, "dense"),
+        Features(sparse(7), FEATURE_TYPE_SENTENCE, TEXT, "characters"),
+        Features(sparse(4), FEATURE_TYPE_SENTENCE, INTENT, "labels"),
+    ):
+        message.add_features(feature)
+    _, rasa_sparse = message.get_sparse_features(TEXT)
+    _, rasa_dense = message.get_dense_features(TEXT)
+    assert rasa_sparse is not None and rasa_dense is not None
+    expected = scipy.sparse.hstack([rasa_sparse.features, scipy.sparse.csr_matrix(rasa_dense.features)]).toarray()
+
+    features = LinearIntentClassifier._features(message)
+
+    assert features is not None and features.shape == (1, 15)
+    np.testing.assert_array_equal(features.toarray(), expected)
