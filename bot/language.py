@@ -26,6 +26,11 @@ _NOT_WORDS = re.compile(r"\S+@\S+|\S+\.\S+|https?://\S+|[+\d][\d\s()./-]{4,}\d|/
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
+def _words(text: str) -> list[str]:
+    """The words of ``text``, addresses, numbers and commands left out."""
+    return _WORD.findall(_NOT_WORDS.sub(" ", text))
+
+
 @dataclass(frozen=True)
 class Detection:
     """The detected language and how sure the detector is."""
@@ -46,7 +51,7 @@ class LanguageDetector:
 
     def detect(self, text: str) -> Detection | None:
         """The most likely language of the words in ``text`` (addresses and numbers left out)."""
-        words = _WORD.findall(_NOT_WORDS.sub(" ", text))
+        words = _words(text)
         if not words:
             return None
         values = self._detector.compute_language_confidence_values(" ".join(words))
@@ -58,7 +63,7 @@ class LanguageDetector:
     def conversation_language(self, text: str, current: str | None, *, first_message: bool) -> str:
         """The conversation's language after ``text``."""
         current = current if current in LANGUAGES else None
-        if current and not first_message and len(_WORD.findall(_NOT_WORDS.sub(" ", text))) < MIN_WORDS_TO_SWITCH:
+        if current and not first_message and len(_words(text)) < MIN_WORDS_TO_SWITCH:
             return current  # too short to switch: not worth the detector's time
         detection = self.detect(text)
         if detection is None:

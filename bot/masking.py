@@ -72,11 +72,6 @@ class Masker:
                 if pattern is not None:
                     self._known.append((pattern, PERSONAL_SLOTS.get(slot, "[personal]")))
 
-    @classmethod
-    def for_events(cls, events: Iterable[Mapping[str, Any]], word_classes: WordClasses | None = None) -> Masker:
-        """A masker for every personal value set in ``events`` (serialised Rasa events)."""
-        return cls(personal_values(events), word_classes)
-
     @staticmethod
     def patterns(text: str) -> str:
         """``text`` with identity codes, email addresses and phone numbers replaced by placeholders."""

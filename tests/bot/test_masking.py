@@ -39,7 +39,7 @@ def test_a_live_personal_slot_stays_and_an_old_one_is_masked_everywhere_else_it_
         {"event": "user", "text": "new@example.fi", "parse_data": {"text": "new@example.fi", "entities": []}, "timestamp": 2.0},
         {"event": "slot", "name": "need_text", "value": "soita 0401234567", "timestamp": 3.0},
     ]
-    masker = Masker.for_events(events)
+    masker = Masker(personal_values(events))
     live = {"email": "new@example.fi"}
     masked = [masker.event(e, live) for e in events]
     assert masked[0]["value"] == "[email]"
