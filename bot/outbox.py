@@ -87,6 +87,7 @@ class Claim:
     """A row this worker has claimed for delivery."""
 
     id: int
+    case_id: int
     channel: str
     recipient: str
     address: str | None
@@ -243,7 +244,7 @@ class OutboxWorker(RegisterService):
                 row.claimed_by = self.name
                 row.attempts += 1
                 row.next_attempt_at = now + timedelta(seconds=self.policy.lease_seconds)
-            return [Claim(r.id, r.channel, r.recipient, r.address) for r in rows]
+            return [Claim(r.id, r.case_id, r.channel, r.recipient, r.address) for r in rows]
 
     def _mine(self, session: Session, claim: Claim) -> OutboxMessage | None:
         row = session.get(OutboxMessage, claim.id, with_for_update=True)
@@ -392,11 +393,16 @@ class OutboxWorker(RegisterService):
             await self._deliver(claim)
 
     async def run_once(self) -> int:
-        """Claim one batch and deliver it: in order per recipient address, in parallel across them."""
+        """Claim one batch and deliver it: in order within a case, in parallel across cases.
+
+        Not in order per recipient: a campaign sends one mentor many new cases at once, and
+        one at a time they queued behind each other (``make bench``). Telegram's per-chat
+        limit is kept by its notifier's limiter.
+        """
         claims = await asyncio.to_thread(self.claim)
-        groups: dict[tuple[str, str], list[Claim]] = {}
+        groups: dict[int, list[Claim]] = {}
         for claim in claims:
-            groups.setdefault((claim.channel, claim.address or claim.recipient), []).append(claim)
+            groups.setdefault(claim.case_id, []).append(claim)
         await asyncio.gather(*(self._deliver_in_order(group) for group in groups.values()))
         return len(claims)
 

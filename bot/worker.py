@@ -166,9 +166,10 @@ async def serve(frontdoor: FrontDoor, stop: asyncio.Event, *, bots: bool = True)
     settings = frontdoor.settings
     http = requests.Session()
     notifiers: dict[str, Notifier] = {"webhook": WebhookNotifier(http, settings.webhook_secret)}
+    email: EmailNotifier | None = None
     if settings.smtp_url:
         sender = settings.smtp_from or frontdoor.network.contact_email
-        notifiers["email"] = EmailNotifier(SmtpServer.from_url(settings.smtp_url).connect, sender)
+        email = notifiers["email"] = EmailNotifier(SmtpServer.from_url(settings.smtp_url).connect, sender)
     worker = OutboxWorker(
         frontdoor.sessions,
         frontdoor.networks.current,
@@ -197,6 +198,8 @@ async def serve(frontdoor: FrontDoor, stop: asyncio.Event, *, bots: bool = True)
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await telegram.close()
+        if email is not None:
+            await asyncio.to_thread(email.close)
         http.close()
         logger.info("outbox worker stopped")
 

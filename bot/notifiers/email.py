@@ -4,15 +4,24 @@
 password to a server that does not offer it); ``smtps://…:465`` connects over
 TLS. The message id is derived from the idempotency key, so a receiver can
 recognise a notification sent twice after a crash.
+
+A connection is kept open for the next notification for a few seconds: a
+campaign's burst of cases then costs one connection (and one TLS handshake
+and login) instead of one per email. A kept connection the server has closed
+meanwhile is replaced once, transparently.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import hashlib
 import logging
 import smtplib
 import ssl
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -25,6 +34,14 @@ from bot.settings import SettingsError
 logger = logging.getLogger(__name__)
 
 SMTP_TIMEOUT = 30.0
+# A connection idle longer than this is closed, not reused (servers drop idle clients after a while).
+KEEP_SECONDS = 10.0
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Made once, and only when TLS is used (loading the CA store costs milliseconds per call)."""
+    return ssl.create_default_context()
 
 
 class SmtpUrlError(SettingsError):
@@ -62,14 +79,13 @@ class SmtpServer:
 
     def connect(self) -> smtplib.SMTP:
         """An open, authenticated connection."""
-        context = ssl.create_default_context()
         if self.tls:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=SMTP_TIMEOUT, context=context)
+            client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=SMTP_TIMEOUT, context=_tls_context())
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT)
             client.ehlo()
             if client.has_extn("starttls"):
-                client.starttls(context=context)
+                client.starttls(context=_tls_context())
                 client.ehlo()
             elif self.username:
                 client.close()
@@ -87,9 +103,12 @@ def message_id(key: str) -> str:
 class EmailNotifier:
     """Sends notices as plain-text email."""
 
-    def __init__(self, connect: Callable[[], smtplib.SMTP], sender: str):
+    def __init__(self, connect: Callable[[], smtplib.SMTP], sender: str, *, clock: Callable[[], float] = time.monotonic):
         self._connect = connect
         self.sender = sender
+        self.clock = clock
+        self._kept: list[tuple[float, smtplib.SMTP]] = []  # idle connections, with when each became idle
+        self._lock = threading.Lock()
 
     def compose(self, notice: Notice, address: str) -> EmailMessage:
         message = EmailMessage()
@@ -103,17 +122,49 @@ class EmailNotifier:
         message.set_content(notice.text)
         return message
 
+    def _checkout(self) -> tuple[smtplib.SMTP, bool]:
+        """A kept connection (``True``) if one is fresh enough, else a new one."""
+        stale = []
+        found = None
+        with self._lock:
+            while self._kept and found is None:
+                since, client = self._kept.pop()
+                if self.clock() - since < KEEP_SECONDS:
+                    found = client
+                else:
+                    stale.append(client)
+        for client in stale:
+            _quit(client)
+        return (found, True) if found is not None else (self._connect(), False)
+
+    def _checkin(self, client: smtplib.SMTP) -> None:
+        with self._lock:
+            self._kept.append((self.clock(), client))
+
+    def close(self) -> None:
+        """Close the kept connections (the worker is stopping)."""
+        with self._lock:
+            kept, self._kept = self._kept, []
+        for _since, client in kept:
+            _quit(client)
+
     def _send(self, notice: Notice, address: str) -> None:
         message = self.compose(notice, address)
         try:
-            client = self._connect()
+            client, kept = self._checkout()
             try:
-                client.send_message(message)
-            finally:
                 try:
-                    client.quit()
-                except smtplib.SMTPException:
-                    client.close()
+                    client.send_message(message)
+                except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException) as error:
+                    if not (kept and _closed_by_server(error)):
+                        raise
+                    _quit(client)  # the server closed the kept connection meanwhile: once more on a new one
+                    client = self._connect()
+                    client.send_message(message)
+            except BaseException:
+                _quit(client)
+                raise
+            self._checkin(client)
         except smtplib.SMTPRecipientsRefused:
             raise DeliveryError("smtp: the server refused the recipient address", permanent=True) from None
         except smtplib.SMTPAuthenticationError as error:
@@ -125,3 +176,15 @@ class EmailNotifier:
 
     async def send(self, notice: Notice, address: str) -> None:
         await asyncio.to_thread(self._send, notice, address)
+
+
+def _quit(client: smtplib.SMTP) -> None:
+    """End a session politely if the server still listens; close the socket either way."""
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        client.quit()
+    client.close()
+
+
+def _closed_by_server(error: smtplib.SMTPException) -> bool:
+    """A server that closes an idle connection says 421 first (RFC 5321 4.2.2), or just goes."""
+    return isinstance(error, smtplib.SMTPServerDisconnected) or getattr(error, "smtp_code", None) == 421

@@ -69,12 +69,15 @@ class Inbox:
     """aiosmtpd handler: keeps every message it accepts."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    # The client's (host, port) of each accepted message: one port per connection.
+    peers: list[tuple[str, int]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
+            self.peers.append(tuple(session.peer))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -85,12 +88,14 @@ class Inbox:
 class MailServer:
     """A real SMTP server (aiosmtpd) on a free loopback port."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, idle_timeout: float | None = None) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])
         self.inbox = Inbox()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
+        # idle_timeout: the server closes a connection idle that long (with a 421), as real ones do.
+        extra = {"timeout": idle_timeout} if idle_timeout is not None else {}
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port, **extra)
         self.url = f"smtp://127.0.0.1:{port}"
 
     def __enter__(self) -> MailServer:
