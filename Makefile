@@ -52,6 +52,7 @@ test: setup lint validate
 # Trains and tests both pipelines (3 seeds, 5-fold CV, held-out files): hours on 2 cores.
 # EVAL_ARGS narrows it, e.g. EVAL_ARGS="--seeds 1 --folds 0".
 eval: $(STAMP)
+	$(BIN)/python -m bot.path_evaluation
 	$(BIN)/python -m bot.nlu.evaluation $(EVAL_ARGS)
 
 # Whole conversations under load, beside the stock `rasa init` bot (reports/bench-conversations.*).

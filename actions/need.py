@@ -8,8 +8,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import FrontDoorAction, Services, say
+from actions.runtime import FrontDoorAction, Services, blocking, say, show_path
 from bot.needs import OTHER
+from bot.paths import SUGGEST_AT_ONCE
 
 
 def _customer_words(tracker: Tracker) -> str | None:
@@ -43,6 +44,19 @@ class ActionRegisterNeed(FrontDoorAction):
         if implied:
             events.append(SlotSet("customer_type", implied))
         say(services, dispatcher, tracker, "need_registered", need_name=need.name(language))
+        if need.id in SUGGEST_AT_ONCE:
+            # What the customer could study or do is worth showing at once, before any details are asked.
+            steps = await blocking(
+                services.frontdoor.paths.draft,
+                need=need.id,
+                text=_customer_words(tracker),
+                customer_type=implied or tracker.get_slot("customer_type"),
+                sector=tracker.get_slot("sector"),
+                language=language,
+                municipality=tracker.get_slot("municipality"),
+                place_named=tracker.get_slot("place_named"),
+            )
+            show_path(services, dispatcher, tracker, steps)
         return events
 
 

@@ -26,6 +26,7 @@ from bot.intake import IntakeRules
 from bot.language import LanguageDetector
 from bot.messages import Catalog
 from bot.nlu.entities import EntityFinder
+from bot.paths import step_line
 from bot.sectors import SectorMatcher
 from bot.settings import Settings
 
@@ -153,3 +154,13 @@ def say(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, 
     """Send catalog message ``key`` in the conversation's language."""
     message = services.catalog.render(key, tracker.get_slot("language") or "fi", **values)
     dispatcher.utter_message(text=message.text, buttons=message.buttons or None)
+
+
+def show_path(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, steps: list[dict[str, Any]]) -> None:
+    """Show a drafted competence path (two steps or more) in the conversation's language."""
+    if len(steps) < 2:
+        return
+    language = tracker.get_slot("language") or "fi"
+    words = {word: services.catalog.render(f"path_{word}", language).text for word in ("starts", "online")}
+    lines = "\n".join(f"• {step_line(step, language, words)}" for step in steps)
+    say(services, dispatcher, tracker, "path_suggestions", steps=lines)

@@ -10,9 +10,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say, transcript
+from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say, show_path, transcript
 from bot.cases import CaseError
 from bot.masking import PERSONAL_SLOTS
+from bot.paths import SUGGEST_AT_ONCE
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class ActionSubmitCase(FrontDoorAction):
             person = f"{receipt.mentor_name} ({receipt.partner_name})"
         key = "case_linked" if receipt.linked else "case_created"
         say(services, dispatcher, tracker, key, reference=receipt.reference, contact_person=person)
+        if intake.need not in SUGGEST_AT_ONCE:  # those saw their path when they named the need
+            show_path(services, dispatcher, tracker, list(receipt.path))
         return [
             SlotSet("case_reference", receipt.reference),
             SlotSet("awaiting_confirmation", False),

@@ -24,6 +24,7 @@ from bot.needs import Taxonomy, load_taxonomy
 from bot.network import Network, NetworkSource
 from bot.nlu.morphology import FinnishMorphology
 from bot.notices import NoticeWriter
+from bot.paths import PathService, lemma_tokens, plain_tokens
 from bot.privacy import ConversationLog, PrivacyService
 from bot.settings import Settings
 
@@ -47,6 +48,7 @@ class FrontDoor:
     mentors: MentorDirectory
     notices: NoticeWriter
     privacy: PrivacyService
+    paths: PathService
     clock: Callable[[], datetime]
 
     @property
@@ -75,6 +77,14 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True, clock: Callabl
     sessions = make_sessionmaker(engine)
     # Rasa's conversations: the same PostgreSQL database, or a SQLite file of their own (Rasa writes it all the time).
     conversations = engine if settings.conversations_url == settings.database_url else make_engine(settings.conversations_url)
+    paths = PathService(
+        settings.curated_catalogue,
+        settings.catalogue_dir,
+        taxonomy=taxonomy,
+        municipalities=municipalities,
+        networks=networks.current,
+        tokens=lemma_tokens(morphology.analyse) if morphology else plain_tokens,
+    )
     return FrontDoor(
         settings=settings,
         taxonomy=taxonomy,
@@ -84,10 +94,11 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True, clock: Callabl
         networks=networks,
         engine=engine,
         sessions=sessions,
-        cases=CaseService(sessions, networks.current, clock),
+        cases=CaseService(sessions, networks.current, clock, paths=paths),
         lifecycle=Lifecycle(sessions, networks.current, clock),
         mentors=MentorDirectory(sessions, networks.current, clock, invite_days=settings.invite_days),
         notices=NoticeWriter(taxonomy),
         privacy=PrivacyService(sessions, networks.current, clock, ConversationLog(conversations)),
+        paths=paths,
         clock=clock,
     )

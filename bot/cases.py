@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from bot.lifecycle import SYSTEM, RegisterService, assign, notify, today_in
 from bot.models import Case, OutboxMessage, utc
+from bot.network import Network
+from bot.paths import PathService
 from bot.repositories import CaseRepository, OutboxRepository
 from bot.routing import RoutingRequest, route
 from bot.servicetime import deadline
@@ -71,6 +76,8 @@ class Receipt:
     # The same person asked for the same need a few days ago: this request
     # was added to that case instead of making a second one.
     linked: bool = False
+    # The competence path drafted for the case (bot.paths.PathService.draft), stored with it.
+    path: tuple[dict[str, Any], ...] = ()
 
 
 REFERENCE_PATTERN = re.compile(r"\bFD-(\d{4})-(\d{5})\b", re.IGNORECASE)
@@ -122,6 +129,12 @@ def case_summary(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
     return {**case_fields(case), "notifications": _notifications(outbox)}
 
 
+def drafted_path(case: Case) -> list[dict[str, Any]]:
+    """The steps of the competence path drafted when the case was made, if any."""
+    event = next((e for e in reversed(case.events) if e.kind == "path_drafted"), None)
+    return list(event.detail.get("steps") or []) if event else []
+
+
 def case_details(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
     """Everything about one case, for the people who handle it."""
     return {
@@ -137,11 +150,23 @@ def case_details(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
         "privacy_notice_version": case.privacy_notice_version,
         "routing_reason": case.routing_reason,
         "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in case.events],
+        "path": drafted_path(case),
     }
 
 
 class CaseService(RegisterService):
     """Creates routed cases and reads the register."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        networks: Callable[[], Network],
+        clock: Callable[[], datetime],
+        *,
+        paths: PathService | None = None,
+    ):
+        super().__init__(sessions, networks, clock)
+        self.paths = paths
 
     def create_case(self, intake: Intake) -> Receipt:
         """Store, route and queue the mentor's notification in one transaction."""
@@ -156,6 +181,7 @@ class CaseService(RegisterService):
         linked = self._link_to_recent(intake, now)
         if linked is not None:
             return linked
+        path = self._draft(intake)
         with self.sessions.begin() as session:
             cases = CaseRepository(session)
             decision = route(
@@ -198,6 +224,8 @@ class CaseService(RegisterService):
             assign(session, network, case, decision, status="assigned", now=now)
             if intake.human_requested:
                 cases.record(case, "human_requested", SYSTEM, now, transcript=list(intake.transcript))
+            if path:
+                cases.record(case, "path_drafted", SYSTEM, now, steps=path)
             reference = case.reference
         logger.info("case %s created: need=%s area=%s → %s", reference, intake.need, decision.area, decision.mentor)
         mentor = network.mentor(decision.mentor)
@@ -207,7 +235,26 @@ class CaseService(RegisterService):
             partner_name=partner.name if partner else None,
             mentor_name=mentor.name if mentor else decision.mentor,
             to_coordinator=decision.to_coordinator,
+            path=tuple(path),
         )
+
+    def _draft(self, intake: Intake) -> list[dict[str, Any]]:
+        """The case's competence path, drafted before the transaction (a failure never loses the case)."""
+        if self.paths is None:
+            return []
+        try:
+            return self.paths.draft(
+                need=intake.need,
+                text=intake.need_text,
+                customer_type=intake.customer_type,
+                sector=intake.sector,
+                language=intake.language,
+                municipality=intake.municipality,
+                place_named=intake.place_named,
+            )
+        except Exception:  # a catalogue problem must not stop the case: it is logged, the case goes without a path
+            logger.exception("no path drafted for a case")
+            return []
 
     def _link_to_recent(self, intake: Intake, now: datetime) -> Receipt | None:
         """Add a repeated request to the person's open case for the same need, if one is recent."""

@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,12 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import FrontDoor, create_frontdoor
+from bot.catalogue import CatalogueError, load_catalogue, load_curated, read_synced, synced_path
 from bot.contact import check_email
 from bot.database import make_engine, upgrade
 from bot.demodata import DemoData
+from bot.konfo import KonfoClient, SyncError, konfo_session
+from bot.konfo import sync as sync_catalogue
 from bot.lemmas import open_lemmatizer
 from bot.lifecycle import CaseNotFound, TransitionError, today_in
 from bot.mentors import InviteError
@@ -26,6 +30,7 @@ from bot.municipalities import Municipalities
 from bot.needs import load_taxonomy
 from bot.network import LANGUAGES, NetworkError, load_network
 from bot.outbox import OutboxAdmin
+from bot.paths import load_drafting, step_line
 from bot.report import Period, ReportBuilder, draw, write
 from bot.repositories import CaseRepository
 from bot.routing import RoutingRequest, route
@@ -161,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     scaled.add_argument("--model", type=Path, default=None, help="trained model (default: models/frontdoor.tar.gz)")
 
     _add_network_work(commands, common)
+    _add_catalogue(commands, common)
 
     _add_privacy(commands, common)
 
@@ -178,6 +184,17 @@ def build_parser() -> argparse.ArgumentParser:
     actions = commands.add_parser("actions", parents=[common], help="start only the action server")
     actions.add_argument("--port", type=int, default=None, help="port (default: FRONTDOOR_ACTION_PORT or 5055)")
     return parser
+
+
+def _add_catalogue(commands: Any, common: argparse.ArgumentParser) -> None:
+    """The offerings catalogue: sync from Opintopolku, list."""
+    catalogue = commands.add_parser(
+        "catalogue", help="the partners' offerings that competence paths are drafted from"
+    ).add_subparsers(dest="catalogue_command", required=True, metavar="ACTION")
+    sync = catalogue.add_parser("sync", parents=[common], help="refresh the education offerings from Opintopolku (konfo)")
+    sync.add_argument("--konfo-url", help="konfo-backend's root URL (default: FRONTDOOR_KONFO_URL or https://opintopolku.fi)")
+    offerings = catalogue.add_parser("list", parents=[common], help="list the offerings in use (curated and synced)")
+    offerings.add_argument("--json", action="store_true", help="print a JSON array")
 
 
 def _add_privacy(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -272,15 +289,19 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def _print_case(case: dict[str, Any]) -> None:
-    skip = {"events", "notifications"}
+    skip = {"events", "notifications", "path"}
     width = max(len(k) for k in case)
     for key, value in case.items():
         if key not in skip:
             print(f"{key.ljust(width)}  {'-' if value is None else value}")
     print("\nevents:")
     for event in case["events"]:
-        detail = ", ".join(f"{k}={v}" for k, v in event["detail"].items() if k != "reason")
+        detail = ", ".join(f"{k}={v}" for k, v in event["detail"].items() if k not in ("reason", "steps"))
         print(f"  {event['at']}  {event['kind']:<10} by {event['actor']}  {detail}")
+    if case.get("path"):
+        print("\ndrafted competence path:")
+        for i, step in enumerate(case["path"], 1):
+            print(f"  {i}. {step_line(step, 'fi', {'starts': 'alkaa', 'online': 'verkossa'})}")
     print("\nnotifications:")
     for note in case["notifications"]:
         print(f"  {note['channel']:<9} to {note['recipient']}: {note['status']} ({note['attempts']} attempts)")
@@ -289,11 +310,15 @@ def _print_case(case: dict[str, Any]) -> None:
 def _check_network(settings: Settings, path: Path | None) -> int:
     path = path or settings.network_path
     taxonomy = load_taxonomy()
-    network = load_network(path, taxonomy, Municipalities.load(lemmatizer=open_lemmatizer()))
+    municipalities = Municipalities.load(lemmatizer=open_lemmatizer())
+    network = load_network(path, taxonomy, municipalities)
     print(
         f"{path}: OK – network '{network.id}': {len(network.partners)} partners, "
         f"{len(network.mentors)} mentors, {len(network.areas)} areas, coordinator '{network.coordinator.id}'"
     )
+    curated = settings.catalogue_path or replace(settings, network_path=path).curated_catalogue
+    catalogue = load_curated(curated, taxonomy, municipalities, [p.id for p in network.partners])
+    print(f"{curated}: OK – {len(catalogue)} offerings" if curated.exists() else f"{curated}: none (no paths are drafted)")
     return 0
 
 
@@ -451,6 +476,8 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         from bot.action_server import serve  # noqa: PLC0415 - imports rasa-sdk's server
 
         return serve(settings, port=args.port or settings.action_port)
+    if args.command == "catalogue":
+        return _catalogue(settings, args)
     frontdoor = create_frontdoor(settings)
     if args.command == "route":
         return _dry_run(frontdoor, args)
@@ -494,6 +521,42 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _catalogue(settings: Settings, args: argparse.Namespace) -> int:
+    drafting = load_drafting(settings.network_path, settings.curated_catalogue, None)
+    synced = synced_path(settings.catalogue_dir, drafting.network.id)
+    if args.catalogue_command == "list":
+        catalogue = load_catalogue(
+            settings.curated_catalogue,
+            synced,
+            drafting.taxonomy,
+            drafting.municipalities,
+            [p.id for p in drafting.network.partners],
+        )
+        rows = [o.to_json() for o in catalogue.offerings]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+            return 0
+        for o in catalogue.offerings:
+            print(f"{o.id:40} {o.partner:22} {o.kind:24} {o.start or '-':10} {o.title['fi']}")
+        print(f"{len(rows)} offerings ({settings.curated_catalogue}; synced {catalogue.synced_at or 'never'})")
+        return 0
+    previous, synced_at = read_synced(synced)
+    client = KonfoClient(konfo_session(), args.konfo_url or settings.konfo_url, settings.konfo_timeout_seconds)
+    try:
+        result = sync_catalogue(client, drafting.catalogue, synced, drafting.sectors.match, datetime.now(timezone.utc))
+    except SyncError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if synced_at:
+            print(f"       the catalogue synced at {synced_at} ({len(previous)} offerings) stays in use", file=sys.stderr)
+        else:
+            print("       nothing was synced before: paths are drafted from the curated offerings only", file=sys.stderr)
+        return 1
+    partners = ", ".join(f"{partner} {count}" for partner, count in sorted(result.by_partner.items())) or "none"
+    state = "updated" if result.changed else "unchanged"
+    print(f"{result.offerings} offerings from Opintopolku ({partners}); catalogue {state}: {synced}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``frontdoor`` console script."""
     args = build_parser().parse_args(argv)
@@ -505,7 +568,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # httpx logs every request URL, and a Bot API URL carries the bot's token.
         logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
         return run_command(args, settings)
-    except (NetworkError, SettingsError) as exc:
+    except (NetworkError, SettingsError, CatalogueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:

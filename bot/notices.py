@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.cases import case_fields
+from bot.cases import case_fields, drafted_path
 from bot.messages import Catalog
 from bot.models import AWAITING_STATUSES, Case, OutboxMessage, utc
 from bot.needs import Taxonomy
 from bot.network import Mentor, Network
 from bot.notifiers import Notice
+from bot.paths import step_line
 
 NOTICES_FILE = Path(__file__).resolve().parent / "data" / "notices.yml"
 # Customer text in a notice is cut here: a Telegram message holds 4096 characters.
@@ -168,6 +169,12 @@ class NoticeWriter:
                 extra.append((t.word("labels", "recent", language), recent))
         if row.kind == "case_erased":
             extra.append((t.word("labels", "erased", language), t.say("erased_note", language)))
+        elif row.kind == "case_assigned":
+            steps = drafted_path(case)
+            if steps:
+                words = {w: t.word("labels", w, language) for w in ("starts", "online")}
+                lines_of_path = "".join(f"\n  {i}. {step_line(step, language, words)}" for i, step in enumerate(steps, 1))
+                extra.append((t.word("labels", "path", language), lines_of_path))
         footer = t.say("email_footer", language, network=network.name, reference=case.reference)
         text = "\n".join([heading, "", *(f"{label}: {value}" for label, value in [*lines, *extra]), "", footer])
         return self._network_notice(

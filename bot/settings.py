@@ -138,6 +138,17 @@ class Settings:
     redis_url: str | None = field(default=None, repr=False)
     rasa_replicas: int = 1
     outbox_workers: int = 1
+    # The offerings catalogue: the curated file (unset: beside the network file, networks/<name>.catalogue.yml),
+    # the folder of synced catalogues, and Opintopolku's konfo API that `frontdoor catalogue sync` reads.
+    catalogue_path: Path | None = None
+    catalogue_dir: Path = PROJECT_ROOT / "var" / "catalogue"
+    konfo_url: str = "https://opintopolku.fi"
+    konfo_timeout_seconds: float = 20.0
+
+    @property
+    def curated_catalogue(self) -> Path:
+        """The curated catalogue file in use."""
+        return self.catalogue_path or self.network_path.with_name(f"{self.network_path.stem}.catalogue.yml")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -189,6 +200,10 @@ class Settings:
             redis_url=env.get("FRONTDOOR_REDIS_URL") or None,
             rasa_replicas=max(1, _int(env, "FRONTDOOR_RASA_REPLICAS", 1)),
             outbox_workers=max(1, _int(env, "FRONTDOOR_OUTBOX_WORKERS", 1)),
+            catalogue_path=Path(env["FRONTDOOR_CATALOGUE"]) if env.get("FRONTDOOR_CATALOGUE") else None,
+            catalogue_dir=Path(env.get("FRONTDOOR_CATALOGUE_DIR") or PROJECT_ROOT / "var" / "catalogue"),
+            konfo_url=(env.get("FRONTDOOR_KONFO_URL") or "https://opintopolku.fi").rstrip("/"),
+            konfo_timeout_seconds=_float(env, "FRONTDOOR_KONFO_TIMEOUT_SECONDS", 20.0),
         )
 
     def with_overrides(self, *, database_url: str | None = None, network_path: Path | None = None) -> Settings:

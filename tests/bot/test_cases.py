@@ -37,8 +37,12 @@ def test_a_case_its_events_and_its_notification_are_stored_together(frontdoor: F
         case = session.execute(select(Case)).scalar_one()
         assert (case.partner, case.mentor, case.area, case.status) == ("kymi-ammattiopisto", "ao-marja", "kouvola", "assigned")
         assert case.consent and case.consent_at is not None and case.privacy_notice_version == "2026-11-24"
-        assert [e.kind for e in case.events] == ["created", "assigned"]
+        assert [e.kind for e in case.events] == ["created", "assigned", "path_drafted"]
         assert "mentor ao-marja" in case.events[1].detail["reason"]
+        # The competence path drafted for the mentor, stored with the case, as the receipt gave it.
+        steps = case.events[2].detail["steps"]
+        assert steps == list(receipt.path) and len(steps) >= 2
+        assert all(step["link"]["fi"].startswith("https://") and step["partner_name"] for step in steps)
         outbox = session.execute(select(OutboxMessage)).scalars().all()
         # ao-marja has an email and a Telegram channel in the demo network
         assert sorted((m.channel, m.status, m.recipient) for m in outbox) == [
@@ -157,5 +161,5 @@ def test_a_case_made_after_asking_for_a_person_says_so(frontdoor: FrontDoor) -> 
     reference = frontdoor.cases.create_case(replace(INTAKE, human_requested=True, transcript=("hei", "ihminen kiitos"))).reference
     shown = frontdoor.cases.show_case(reference)
     assert shown is not None
-    assert [e["kind"] for e in shown["events"]] == ["created", "assigned", "human_requested"]
+    assert [e["kind"] for e in shown["events"]] == ["created", "assigned", "human_requested", "path_drafted"]
     assert shown["events"][2]["detail"] == {"transcript": ["hei", "ihminen kiitos"]}

@@ -19,6 +19,19 @@ def test_check_network_accepts_the_demo_network() -> None:
     result = run("check-network", str(DEFAULT_NETWORK))
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout and "4 partners" in result.stdout
+    assert "kymenlaakso.catalogue.yml: OK – " in result.stdout
+
+
+def test_check_network_also_checks_the_catalogue_beside_it(tmp_path: Path) -> None:
+    path = tmp_path / "verkosto.yml"
+    path.write_text(DEFAULT_NETWORK.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "verkosto.catalogue.yml").write_text(
+        "offerings:\n  - {id: x, partner: nobody, kind: short_course, level: course, title: X, link: 'https://example.org', needs: [job_search]}\n",
+        encoding="utf-8",
+    )
+    result = run("check-network", str(path))
+    assert result.returncode == 2
+    assert "offerings[0] (x).partner: unknown partner 'nobody'" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_check_network_names_each_problem_and_fails(tmp_path: Path) -> None:
@@ -117,7 +130,15 @@ def test_mentors_move_a_case_along_from_the_command_line(frontdoor: FrontDoor, s
     again = run("cases", "close", reference, "--as", "ao-pekka", *common)
     assert again.returncode == 1 and "is closed: it cannot be closed" in again.stderr
     shown = json.loads(run("cases", "show", reference, "--json", *common).stdout)
-    assert [e["kind"] for e in shown["events"]] == ["created", "assigned", "declined", "assigned", "accepted", "closed"]
+    assert [e["kind"] for e in shown["events"]] == [
+        "created",
+        "assigned",
+        "path_drafted",
+        "declined",
+        "assigned",
+        "accepted",
+        "closed",
+    ]
     assert shown["status"] == "closed"
 
 
@@ -141,8 +162,8 @@ def test_a_late_case_is_escalated_once_by_a_new_process(settings: Settings) -> N
     second = run("escalate", "--database-url", settings.database_url)
     assert "0 case(s) escalated" in second.stdout
     shown = json.loads(run("cases", "show", reference, "--json", "--database-url", settings.database_url).stdout)
-    assert [e["kind"] for e in shown["events"]] == ["created", "assigned", "escalated", "assigned"]
-    assert shown["events"][2]["detail"]["from_mentor"] == "ao-marja"
+    assert [e["kind"] for e in shown["events"]] == ["created", "assigned", "path_drafted", "escalated", "assigned"]
+    assert shown["events"][3]["detail"]["from_mentor"] == "ao-marja"
 
 
 def test_outbox_list_and_retry_from_the_command_line(frontdoor: FrontDoor, settings: Settings) -> None:

@@ -61,14 +61,15 @@ def test_a_case_goes_from_assigned_to_closed_with_an_event_for_each_step(app: Fr
     assert events(app, reference) == [
         ("created", "frontdoor"),
         ("assigned", "frontdoor"),
+        ("path_drafted", "frontdoor"),
         ("accepted", "ao-marja"),
         ("contacted", "ao-marja"),
         ("closed", "ao-marja"),
     ]
     shown = app.cases.show_case(reference)
     assert shown is not None
-    assert shown["events"][2]["at"] == "2026-11-23T08:30:00Z"
-    assert shown["events"][3]["detail"] == {"note": "soitettu"}
+    assert shown["events"][3]["at"] == "2026-11-23T08:30:00Z"
+    assert shown["events"][4]["detail"] == {"note": "soitettu"}
 
 
 def test_illegal_transitions_are_refused_with_what_is_allowed(app: FrontDoor) -> None:
@@ -168,7 +169,7 @@ def test_a_case_nobody_accepts_in_time_is_escalated_once_even_after_a_restart(se
         assert [(o.reference, o.status, o.mentor) for o in escalated] == [(reference, "escalated", "ao-pekka")]
         assert second.lifecycle.escalate_overdue() == []  # once
         kinds = [kind for kind, _ in events(second, reference)]
-        assert kinds == ["created", "assigned", "escalated", "assigned"]
+        assert kinds == ["created", "assigned", "path_drafted", "escalated", "assigned"]
         with second.sessions.begin() as session:
             case = session.execute(select(Case)).scalar_one()
             assert case.respond_by is not None

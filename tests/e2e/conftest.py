@@ -118,6 +118,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramApi, m
             "FRONTDOOR_TELEGRAM_API_URL": telegram_api.url,
             "FRONTDOOR_SMTP_URL": mail_server.url,
             "FRONTDOOR_OUTBOX_POLL_SECONDS": "0.2",
+            # Paths come from the shipped demo catalogue only, never from a synced file on this machine.
+            "FRONTDOOR_CATALOGUE_DIR": str(folder / "catalogue"),
             "RASA_TELEMETRY_ENABLED": "false",
         }
     )

@@ -1,0 +1,297 @@
+"""Drafting a competence path: the network's offerings that fit a case, from more than one partner.
+
+Ranking is lexical (BM25, ``rank_bm25``) over Voikko base forms and compound
+parts, so "logistiikkaan", "logistiikan" and "satamalogistiikka" meet
+"logistiikka"; English words are matched as written. The words are weighed
+together with what the case already says: the need (an offering must answer
+it), the sector, the customer's area (or online) and language.
+
+A path then prefers partners the customer would not have found from one door:
+the second pick comes from another partner when one fits nearly as well, an
+employer's apprenticeship gets workplace-instructor training beside it, and
+an individual's path is ordered short first (a course or guidance, then a
+programme).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rank_bm25 import BM25Okapi
+
+from bot.catalogue import Catalogue, CatalogueError, Offering, load_catalogue, synced_path
+from bot.lemmas import open_morphology
+from bot.municipalities import Municipalities
+from bot.needs import Taxonomy, load_taxonomy
+from bot.network import Network, load_network
+from bot.nlu.entities import EntityFinder
+from bot.sectors import SectorMatcher
+
+logger = logging.getLogger(__name__)
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+# Weights of the parts of an offering's score.
+WORDS_WEIGHT = 2.0
+SECTOR_MATCH = 1.0
+SECTOR_MISMATCH = -1.5
+ELSEWHERE = -2.0  # held on site outside the customer's area
+NOT_IN_LANGUAGE = -1.0  # not taught in the customer's language
+OTHER_PARTNER = 0.6  # a second partner on the path
+COMPANION = 0.8  # instructor training beside an apprenticeship
+# Path order of an individual: first steps, then programmes.
+_STEP = {"service": 0, "course": 1, "vocational": 2, "higher": 3}
+MAX_SUGGESTIONS = 4
+# Needs whose path the bot shows as soon as the need is named ("what could I study?"); the others see it with the case.
+SUGGEST_AT_ONCE = ("competence_path", "job_search")
+
+
+@dataclass(frozen=True)
+class PathRequest:
+    """What a case says that a path depends on."""
+
+    need: str
+    text: str = ""  # the customer's own words
+    customer_type: str | None = None
+    sector: str | None = None
+    language: str = "fi"
+    area: frozenset[str] = frozenset()  # municipalities of the customer's area; none: not known
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One step of a drafted path."""
+
+    offering: Offering
+    score: float
+
+
+Tokenizer = Callable[[str], list[str]]
+
+
+def plain_tokens(text: str) -> list[str]:
+    """Lower-case words: the tokenizer without Voikko."""
+    return [word.lower() for word in _WORD.findall(text)]
+
+
+def lemma_tokens(analyse: Callable[[str], object]) -> Tokenizer:
+    """Words as Voikko's base forms plus their compound parts ("oppisopimuspaikkaa" → oppisopimuspaikka, oppi, sopimus, paikka)."""
+
+    def tokens(text: str) -> list[str]:
+        found = []
+        for word in _WORD.findall(text):
+            analysis = analyse(word)
+            found.append(str(getattr(analysis, "lemma", word.lower())))
+            found.extend(str(part) for part in getattr(analysis, "parts", ()))
+        return found
+
+    return tokens
+
+
+def _document(offering: Offering, sector_names: Callable[[str], Iterable[str]]) -> str:
+    texts = [*offering.title.values(), *offering.summary.values(), *offering.keywords]
+    for sector in offering.sectors:
+        texts.extend(sector_names(sector))
+    return " ".join(texts)
+
+
+class PathDrafter:
+    """Ranks a catalogue's offerings for a case and drafts a path of two to four."""
+
+    def __init__(self, catalogue: Catalogue, tokens: Tokenizer, sector_names: Callable[[str], Iterable[str]] = lambda _s: ()):
+        self.catalogue = catalogue
+        self.tokens = tokens
+        self.offerings = list(catalogue.offerings)
+        corpus = [tokens(_document(o, sector_names)) or ["-"] for o in self.offerings]
+        self._bm25 = BM25Okapi(corpus) if corpus else None
+
+    def rank(self, request: PathRequest) -> list[Suggestion]:
+        """Every offering that answers the need, best first."""
+        if self._bm25 is None:
+            return []
+        query = self.tokens(request.text)
+        lexical = list(self._bm25.get_scores(query)) if query else [0.0] * len(self.offerings)
+        best = max(lexical, default=0.0) or 1.0
+        ranked = []
+        for offering, words in zip(self.offerings, lexical, strict=True):
+            if request.need not in offering.needs:
+                continue
+            score = WORDS_WEIGHT * words / best
+            if request.sector and offering.sectors:
+                score += SECTOR_MATCH if request.sector in offering.sectors else SECTOR_MISMATCH
+            if request.area and offering.municipalities and not request.area & set(offering.municipalities):
+                score += ELSEWHERE
+            if request.language not in offering.languages:
+                score += NOT_IN_LANGUAGE
+            ranked.append(Suggestion(offering, round(score, 4)))
+        ranked.sort(key=lambda s: (-s.score, s.offering.id))
+        return ranked
+
+    def draft(self, request: PathRequest, size: int = 3) -> list[Suggestion]:
+        """A path of up to ``size`` (at most four) offerings, more than one partner where one fits."""
+        size = max(1, min(size, MAX_SUGGESTIONS))
+        left = self.rank(request)
+        path: list[Suggestion] = []
+        while left and len(path) < size:
+            partners = {s.offering.partner for s in path}
+            kinds = {s.offering.kind for s in path}
+
+            def worth(suggestion: Suggestion, partners: set[str] = partners, kinds: set[str] = kinds) -> float:
+                bonus = OTHER_PARTNER if path and len(partners) < 2 and suggestion.offering.partner not in partners else 0.0
+                if "apprenticeship_training" in kinds and suggestion.offering.kind == "instructor_training":
+                    bonus += COMPANION
+                return suggestion.score + bonus
+
+            chosen = max(left, key=lambda s: (worth(s), -left.index(s)))
+            path.append(chosen)
+            left.remove(chosen)
+        if request.customer_type == "individual" or request.need in ("competence_path", "job_search"):
+            path.sort(key=lambda s: _STEP.get(s.offering.level, 2))
+        return path
+
+
+@dataclass(frozen=True)
+class Drafting:
+    """What drafting paths needs, loaded once: the network, its catalogue, Voikko's words, sectors."""
+
+    taxonomy: Taxonomy
+    municipalities: Municipalities
+    network: Network
+    catalogue: Catalogue
+    tokens: Tokenizer
+    sectors: SectorMatcher
+
+    def drafter(self) -> PathDrafter:
+        return PathDrafter(self.catalogue, self.tokens, lambda s: self.taxonomy.sectors[s].names.values())
+
+
+def load_drafting(network_path: Path, curated_path: Path, synced_file: Path | None) -> Drafting:
+    """Load the network and its catalogue (curated, plus the synced file if given) with Voikko where installed."""
+    taxonomy = load_taxonomy()
+    morphology = open_morphology()
+    municipalities = Municipalities.load(lemmatizer=morphology.baseforms if morphology else None)
+    network = load_network(network_path, taxonomy, municipalities)
+    catalogue = load_catalogue(curated_path, synced_file, taxonomy, municipalities, [p.id for p in network.partners])
+    finder = EntityFinder.load(morphology, municipalities=municipalities) if morphology else None
+    tokens = lemma_tokens(morphology.analyse) if morphology else plain_tokens
+    return Drafting(taxonomy, municipalities, network, catalogue, tokens, SectorMatcher.load(taxonomy, finder))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_size)
+
+
+class PathService:
+    """Drafts paths for cases and conversations from the catalogue in use.
+
+    The catalogue is the curated file and the network's last synced one; both
+    are read again when they change (a sync while the front door runs is used
+    at the next draft). A curated file that fails its checks is logged and the
+    catalogue in use stays.
+    """
+
+    def __init__(
+        self,
+        curated: Path,
+        synced_dir: Path,
+        *,
+        taxonomy: Taxonomy,
+        municipalities: Municipalities,
+        networks: Callable[[], Network],
+        tokens: Tokenizer,
+    ):
+        self.curated = curated
+        self.synced_dir = synced_dir
+        self.taxonomy = taxonomy
+        self.municipalities = municipalities
+        self.networks = networks
+        self.tokens = tokens
+        self._lock = threading.Lock()
+        self._key: tuple[object, ...] | None = None
+        self._drafter: PathDrafter | None = None
+
+    def drafter(self) -> PathDrafter:
+        network = self.networks()
+        synced = synced_path(self.synced_dir, network.id)
+        key = (network.id, tuple(p.id for p in network.partners), _stamp(self.curated), _stamp(synced))
+        with self._lock:
+            if key != self._key or self._drafter is None:
+                try:
+                    catalogue = load_catalogue(
+                        self.curated, synced, self.taxonomy, self.municipalities, [p.id for p in network.partners]
+                    )
+                except CatalogueError as exc:
+                    logger.error("catalogue not (re)loaded, paths use the one before: %s", exc)
+                    catalogue = self._drafter.catalogue if self._drafter else Catalogue()
+                self._drafter = PathDrafter(catalogue, self.tokens, lambda s: self.taxonomy.sectors[s].names.values())
+                self._key = key
+            return self._drafter
+
+    def draft(
+        self,
+        *,
+        need: str,
+        text: str | None,
+        customer_type: str | None,
+        sector: str | None,
+        language: str,
+        municipality: str | None,
+        place_named: str | None = None,
+        size: int = 3,
+    ) -> list[dict[str, Any]]:
+        """The drafted path as steps to store with a case and to show (titles and links in every language)."""
+        network = self.networks()
+        area = network.area_of(municipality, place_named) if municipality else None
+        request = PathRequest(
+            need=need,
+            text=text or "",
+            customer_type=customer_type,
+            sector=sector,
+            language=language,
+            area=frozenset(area.municipalities) if area else frozenset(),
+        )
+        steps = []
+        for suggestion in self.drafter().draft(request, size=size):
+            offering = suggestion.offering
+            partner = network.partner(offering.partner)
+            steps.append(
+                {
+                    "id": offering.id,
+                    "partner": offering.partner,
+                    "partner_name": partner.name if partner else offering.partner,
+                    "kind": offering.kind,
+                    "title": dict(offering.title),
+                    "link": dict(offering.link),
+                    "start": offering.start,
+                    "format": offering.format,
+                }
+            )
+        return steps
+
+
+def step_line(step: Mapping[str, Any], language: str, words: Mapping[str, str]) -> str:
+    """One step as a line: title, organisation, when, link ("verkossa" / "online" from ``words``)."""
+    title = step["title"].get(language) or step["title"].get("en") or step["title"]["fi"]
+    link = step["link"].get(language) or step["link"].get("en") or step["link"]["fi"]
+    when = []
+    if step.get("start"):
+        when.append(f"{words['starts']} {_date(step['start'], language)}")
+    if step.get("format") == "online":
+        when.append(words["online"])
+    details = ", ".join([step["partner_name"], *when])
+    return f"{title} ({details}) {link}"
+
+
+def _date(iso: str, language: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day:%d %b %Y}" if language == "en" else f"{day.day}.{day.month}.{day.year}"
