@@ -32,6 +32,7 @@ import yaml
 
 from bot.municipalities import Municipalities
 from bot.needs import Taxonomy
+from bot.network import FileProblems
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +55,10 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9:._-]*$")
 _URL = re.compile(r"^https?://\S+$")
 
 
-class CatalogueError(ValueError):
-    """The catalogue file cannot be used; ``problems`` names each reason."""
+class CatalogueError(FileProblems):
+    """The catalogue file cannot be used."""
 
-    def __init__(self, path: Path, problems: list[str]):
-        self.path = path
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{path}: {len(problems)} problem(s) in the catalogue:\n{lines}")
+    what = "catalogue"
 
 
 @dataclass(frozen=True)

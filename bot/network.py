@@ -46,14 +46,22 @@ def language_of(user: LanguageCoded | None) -> str:
     return code if code in LANGUAGES else "fi"
 
 
-class NetworkError(ValueError):
-    """The network file cannot be used; ``problems`` names each reason."""
+class FileProblems(ValueError):
+    """A file written by people cannot be used; ``problems`` names each reason with where it is."""
+
+    what = "file"
 
     def __init__(self, path: Path, problems: list[str]):
         self.path = path
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{path}: {len(problems)} problem(s) in the network file:\n{lines}")
+        super().__init__(f"{path}: {len(problems)} problem(s) in the {self.what}:\n{lines}")
+
+
+class NetworkError(FileProblems):
+    """The network file cannot be used."""
+
+    what = "network file"
 
 
 @dataclass(frozen=True)

@@ -321,6 +321,12 @@ def _print_parts(settings: Settings, frontdoor: FrontDoor) -> None:
     )
     print(f"database: {settings.database_url.split('@')[-1]}", flush=True)
     print(f"network:  {settings.network_path}", flush=True)
+    catalogue = frontdoor.paths.drafter().catalogue
+    if len(catalogue):
+        synced = catalogue.synced_at or "never ('frontdoor catalogue sync' adds Opintopolku's offerings)"
+        print(f"catalogue: {len(catalogue)} offerings for competence paths; synced {synced}", flush=True)
+    else:
+        print(f"catalogue: off (no {settings.curated_catalogue}): no competence paths are drafted", flush=True)
     service = frontdoor.network.service
     print(
         f"escalation: every {settings.escalation_seconds} s, cases not accepted within {service.response_hours:g} working hours "

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -129,16 +129,19 @@ def env_of(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def running_worker(frontdoor: FrontDoor) -> Iterator[None]:
-    """``frontdoor worker``'s :func:`serve` in a thread of this process, stopped at the end."""
+def running(*tasks: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> Iterator[None]:
+    """Coroutines (each given the stop event) on a loop in a thread of this process, stopped at the end."""
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     errors: list[BaseException] = []
 
+    async def together() -> None:
+        await asyncio.gather(*(task(stop) for task in tasks))
+
     def main() -> None:
         asyncio.set_event_loop(loop)
         try:
-            loop.run_until_complete(serve(frontdoor, stop))
+            loop.run_until_complete(together())
         except BaseException as error:  # surfaced in the test below
             errors.append(error)
 
@@ -150,7 +153,12 @@ def running_worker(frontdoor: FrontDoor) -> Iterator[None]:
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=30)
         loop.close()
-    assert not errors, errors
+    assert not thread.is_alive() and not errors, errors
+
+
+def running_worker(frontdoor: FrontDoor) -> AbstractContextManager[None]:
+    """``frontdoor worker``'s :func:`serve` in a thread of this process, stopped at the end."""
+    return running(lambda stop: serve(frontdoor, stop))
 
 
 def intake(**changes: Any) -> Intake:

@@ -3,7 +3,6 @@ rows are claimed with FOR UPDATE SKIP LOCKED, so no notification is sent twice."
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from bot.notifiers import Notifier
 from bot.notifiers.email import EmailNotifier, SmtpServer
 from bot.notifiers.webhook import WebhookNotifier
 from bot.outbox import DeliveryPolicy, OutboxWorker, Wakeup
-from tests.bot.delivery import delivery_settings, intake
+from tests.bot.delivery import delivery_settings, intake, running
 from tests.standins.postgres import PostgresServer
 from tests.standins.receivers import MailServer, WebhookReceiver
 from tests.waiting import wait
@@ -66,26 +65,18 @@ def test_two_workers_share_the_outbox_and_send_each_notification_once(
         assert not thread.is_alive(), "claim() waited for rows another transaction holds"
     assert claimed and not set(claimed) & set(held)
 
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-
-    async def both() -> None:
-        await asyncio.gather(first.run(stop), second.run(stop))
-
-    runner = threading.Thread(target=lambda: loop.run_until_complete(both()), daemon=True)
-    runner.start()
     try:
+        with running(first.run, second.run):
 
-        def undelivered() -> list[int]:
-            with app.sessions() as session:
-                query = select(OutboxMessage.id).where(OutboxMessage.channel != "telegram", OutboxMessage.status != "delivered")
-                return list(session.execute(query).scalars())
+            def undelivered() -> list[int]:
+                with app.sessions() as session:
+                    query = select(OutboxMessage.id).where(
+                        OutboxMessage.channel != "telegram", OutboxMessage.status != "delivered"
+                    )
+                    return list(session.execute(query).scalars())
 
-        wait(lambda: not undelivered(), "every email and webhook delivered", timeout=120)
+            wait(lambda: not undelivered(), "every email and webhook delivered", timeout=120)
     finally:
-        loop.call_soon_threadsafe(stop.set)
-        runner.join(timeout=30)
-        loop.close()
         http.close()
         app.engine.dispose()
     hooks = Counter(d.headers["Idempotency-Key"] for d in hook.received)
@@ -108,34 +99,28 @@ def test_an_idle_worker_is_woken_by_a_new_notification_and_listens_again_after_l
     idle = OutboxWorker(
         app.sessions, app.networks.current, app.clock, notifiers=notifiers, writer=app.notices, policy=policy, wakeup=wakeup
     )
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    runner = threading.Thread(target=lambda: loop.run_until_complete(idle.run(stop)), daemon=True)
-    runner.start()
 
     def emailed(reference: str) -> bool:
         return any(reference in str(m["Subject"]) for m in mail.inbox.to("leena@example.org"))
 
     try:
-        wait(lambda: wakeup.listening, "the worker listens for new notifications", timeout=30)
-        first = app.cases.create_case(intake(email="herätys@example.org")).reference
-        wait(lambda: emailed(first), "the mentor's email of a case made while the worker was idle", timeout=60)
+        with running(idle.run):
+            wait(lambda: wakeup.listening, "the worker listens for new notifications", timeout=30)
+            first = app.cases.create_case(intake(email="herätys@example.org")).reference
+            wait(lambda: emailed(first), "the mentor's email of a case made while the worker was idle", timeout=60)
 
-        # The server drops the listening connection (a restart, say): the worker notices and listens again.
-        with app.engine.connect() as connection:
-            dropped = (
-                connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'"))
-                .scalars()
-                .all()
-            )
-        assert dropped == [True]
-        wait(lambda: wakeup.listens == 2 and wakeup.listening, "the worker listens again", timeout=30)
-        second = app.cases.create_case(intake(email="uudestaan@example.org")).reference
-        wait(lambda: emailed(second), "the mentor's email of a case made after the connection was lost", timeout=60)
+            # The server drops the listening connection (a restart, say): the worker notices and listens again.
+            with app.engine.connect() as connection:
+                dropped = (
+                    connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'"))
+                    .scalars()
+                    .all()
+                )
+            assert dropped == [True]
+            wait(lambda: wakeup.listens == 2 and wakeup.listening, "the worker listens again", timeout=30)
+            second = app.cases.create_case(intake(email="uudestaan@example.org")).reference
+            wait(lambda: emailed(second), "the mentor's email of a case made after the connection was lost", timeout=60)
     finally:
-        loop.call_soon_threadsafe(stop.set)
-        runner.join(timeout=30)
-        loop.close()
         http.close()
         app.engine.dispose()
-    assert not runner.is_alive() and not wakeup.listening
+    assert not wakeup.listening

@@ -30,6 +30,7 @@ def test_run_says_where_each_part_listens_and_what_is_off(stack: Stack) -> None:
     assert "email: on" in output and "telegram (mentors): on" in output
     assert "webhooks: waiting (no FRONTDOOR_WEBHOOK_SECRET_<PARTNER> set)" in output
     assert "worker:   outbox delivery" in output
+    assert "catalogue: 29 offerings for competence paths; synced never" in output
     privacy = requests.get(f"{stack.web_url}/privacy/fi.html", timeout=10)
     assert privacy.status_code == 200 and "Tietosuojaseloste" in privacy.text
 
