@@ -32,7 +32,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from bot.catalogue import Catalogue, Offering, SyncPlan, read_synced, write_synced
+from bot.catalogue import Catalogue, KonfoPartner, Offering, SyncPlan, read_synced, write_synced
 
 logger = logging.getLogger(__name__)
 
@@ -262,27 +262,34 @@ def to_offering(
     )
 
 
+def _partners_toteutukset(client: KonfoClient, plan: SyncPlan, partner: KonfoPartner) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(education type, toteutus) of the partner's own institutions in the plan's searches, each once."""
+    organisations = set(partner.organisations)
+    seen: set[str] = set()
+    for keyword in plan.keywords or (None,):
+        for hit in client.search(partner.education_types, plan.municipality_codes, keyword):
+            for toteutus in hit.get("toteutukset") or []:
+                oid = toteutus.get("toteutusOid") if isinstance(toteutus, dict) else None
+                if oid and toteutus.get("oppilaitosOid") in organisations and oid not in seen:
+                    seen.add(oid)
+                    yield str(hit.get("koulutustyyppi") or ""), toteutus
+
+
 def fetch(client: KonfoClient, plan: SyncPlan, sector: Callable[[str], str | None]) -> list[Offering]:
-    """Every partner's offerings, or :class:`SyncError` if any request failed."""
+    """Every partner's offerings (at most ``plan.limit`` each), or :class:`SyncError` if any request failed."""
     offerings: dict[str, Offering] = {}
     for partner in plan.partners:
-        organisations = set(partner.organisations)
         taken = 0
-        for keyword in plan.keywords or (None,):
-            for hit in client.search(partner.education_types, plan.municipality_codes, keyword):
-                education_type = str(hit.get("koulutustyyppi") or "")
-                for toteutus in hit.get("toteutukset") or []:
-                    oid = toteutus.get("toteutusOid") if isinstance(toteutus, dict) else None
-                    if not oid or toteutus.get("oppilaitosOid") not in organisations or f"konfo:{oid}" in offerings:
-                        continue
-                    if taken >= plan.limit:
-                        break
-                    details = client.toteutus(str(oid))
-                    if details is None:
-                        logger.info("konfo: toteutus %s is gone; left out", oid)
-                        continue
-                    offerings[f"konfo:{oid}"] = to_offering(partner.partner, education_type, toteutus, details, sector)
-                    taken += 1
+        for education_type, toteutus in _partners_toteutukset(client, plan, partner):
+            if taken >= plan.limit:
+                break  # no further pages are asked for
+            oid = str(toteutus["toteutusOid"])
+            details = client.toteutus(oid)
+            if details is None:
+                logger.info("konfo: toteutus %s is gone; left out", oid)
+                continue
+            offerings[f"konfo:{oid}"] = to_offering(partner.partner, education_type, toteutus, details, sector)
+            taken += 1
         logger.info("konfo: %d offerings of %s", taken, partner.partner)
     return list(offerings.values())
 

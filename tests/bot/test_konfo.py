@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import read_synced
-from bot.konfo import CALLER_ID
+from bot.catalogue import KonfoPartner, SyncPlan, read_synced
+from bot.konfo import CALLER_ID, KonfoClient, fetch, konfo_session
 from bot.settings import PROJECT_ROOT
 from tests.bot.cli_run import run
-from tests.standins.konfo import KonfoReplay
+from tests.standins.konfo import KAO, KonfoReplay
 
 NETWORK = PROJECT_ROOT / "networks" / "kymenlaakso.yml"
 
@@ -117,3 +117,14 @@ def test_the_list_shows_curated_and_synced_offerings(tmp_path: Path, konfo: Konf
     assert listed.returncode == 0, listed.stderr
     ids = [o["id"] for o in json.loads(listed.stdout)]
     assert "ao-logistiikka-pt" in ids and "konfo:1.2.246.562.17.00000000000000000203" in ids
+
+
+def test_a_partner_gets_at_most_its_limit_of_offerings(konfo: KonfoReplay) -> None:
+    plan = SyncPlan(
+        partners=(KonfoPartner("kymi-ammattiopisto", (KAO,), ("amm", "amm-tutkinnon-osa")),),
+        municipality_codes=("kunta_286", "kunta_285"),
+        limit=1,
+    )
+    offerings = fetch(KonfoClient(konfo_session(), konfo.url, read_timeout=5), plan, lambda _text: None)
+    assert [o.partner for o in offerings] == ["kymi-ammattiopisto"]
+    assert sum(1 for path, _h in konfo.requests if "/toteutus/" in path) == 1
