@@ -281,6 +281,8 @@ class NoticeWriter:
                 "place_named": case.place_named,
                 "respond_by": utc(case.respond_by).isoformat() if case.respond_by else None,
                 "need_text": case.need_text,
+                # The competence path drafted with the case, as the customer saw it (empty: none drafted).
+                "path": drafted_path(case),
                 "contact": {
                     "name": case.contact_name,
                     "organization": case.organization,

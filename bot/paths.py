@@ -1,6 +1,6 @@
 """Drafting a competence path: the network's offerings that fit a case, from more than one partner.
 
-Ranking is lexical (BM25, ``rank_bm25``) over Voikko base forms and compound
+Ranking is lexical (BM25L of ``rank_bm25``) over Voikko base forms and compound
 parts, so "logistiikkaan", "logistiikan" and "satamalogistiikka" meet
 "logistiikka"; English words are matched as written. The words are weighed
 together with what the case already says: the need (an offering must answer
@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rank_bm25 import BM25Okapi
+from rank_bm25 import BM25L
 
 from bot.catalogue import Catalogue, CatalogueError, Offering, load_catalogue, synced_path
 from bot.lemmas import open_morphology
@@ -109,7 +109,9 @@ class PathDrafter:
         self.tokens = tokens
         self.offerings = list(catalogue.offerings)
         corpus = [tokens(_document(o, sector_names)) or ["-"] for o in self.offerings]
-        self._bm25 = BM25Okapi(corpus) if corpus else None
+        # BM25L, not Okapi: Okapi's idf is zero for a word in half the offerings and floored when in more, so in a
+        # small catalogue (a network's first few offerings) the customer's words stop counting.
+        self._bm25 = BM25L(corpus) if corpus else None
 
     def rank(self, request: PathRequest) -> list[Suggestion]:
         """Every offering that answers the need, best first."""

@@ -88,6 +88,37 @@ def network_file(folder: Path, webhook_url: str) -> Path:
     return path
 
 
+def catalogue_file(folder: Path) -> Path:
+    """Two offerings of the two partners that answer staff training: a path can be drafted for the delivery case."""
+    raw = {
+        "offerings": [
+            {
+                "id": "amk-trukki",
+                "partner": "amk",
+                "kind": "short_course",
+                "level": "course",
+                "title": {"fi": "Trukkikoulutus henkilöstölle", "en": "Forklift training for staff"},
+                "link": {"fi": "https://amk.example.org/trukki", "en": "https://amk.example.org/en/forklift"},
+                "needs": ["staff_training"],
+                "start": "2027-03-09",
+            },
+            {
+                "id": "tyollisyys-koulutus",
+                "partner": "tyollisyys",
+                "kind": "employment_service",
+                "level": "service",
+                "title": {"fi": "Yhteishankintakoulutus", "en": "Joint purchase training"},
+                "link": {"fi": "https://tyollisyys.example.org/yhteishankinta"},
+                "needs": ["staff_training"],
+                "format": "online",
+            },
+        ]
+    }
+    path = folder / "catalogue.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def delivery_settings(folder: Path, api_url: str, smtp_url: str | None, webhook_url: str, **changes: Any) -> Settings:
     """Settings of a front door whose every channel points at a stand-in; quick retries."""
     base = Settings(

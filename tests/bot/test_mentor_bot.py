@@ -23,6 +23,7 @@ from tests.bot.delivery import (
     MENTOR_TOKEN,
     SECRET,
     STRANGER_TELEGRAM,
+    catalogue_file,
     delivery_settings,
     intake,
     running_worker,
@@ -129,6 +130,45 @@ def test_the_webhook_signature_verifies_with_the_partners_secret(app: FrontDoor,
     assert payload["idempotency_key"] == headers["idempotency-key"]
     assert payload["case"]["contact"]["email"] == "maija@example.org"
     assert payload["case"]["need_text"].startswith("Tarvitsemme <img")  # JSON carries the raw text; the receiver escapes
+
+
+def test_every_channel_of_the_mentor_carries_the_drafted_path(
+    tmp_path: Path, api: TelegramApi, mail: MailServer, hook: WebhookReceiver
+) -> None:
+    settings = delivery_settings(tmp_path, api.url, mail.url, hook.url, catalogue_path=catalogue_file(tmp_path))
+    frontdoor = create_frontdoor(settings)
+    try:
+        with running_worker(frontdoor):
+            link(api, frontdoor)
+            receipt = frontdoor.cases.create_case(intake())
+            # The customer's words ("trukkikoulutusta") put the course first; the other partner's service comes beside it.
+            assert [step["partner"] for step in receipt.path] == ["amk", "tyollisyys"]
+            card = card_for(api, receipt.reference)
+            email = wait(lambda: mail.inbox.to("leena@example.org"), "Leena's email")[0].get_content()
+            payload = json.loads(wait(lambda: hook.received[:1], "the webhook")[0].body)
+    finally:
+        frontdoor.engine.dispose()
+    for text in (card["text"], email):
+        assert "Ehdotettu osaamispolku" in text
+        assert "1. Trukkikoulutus henkilöstölle (Kaakon AMK (testi), alkaa 9.3.2027) https://amk.example.org/trukki" in text
+        assert (
+            "2. Yhteishankintakoulutus (Työllisyyspalvelut (testi), verkossa) https://tyollisyys.example.org/yhteishankinta"
+            in text
+        )
+    # A partner's system gets the steps as data: ids, both languages of titles and links, start and format.
+    assert payload["case"]["path"] == list(receipt.path)
+    assert payload["case"]["path"][0]["link"] == {
+        "fi": "https://amk.example.org/trukki",
+        "en": "https://amk.example.org/en/forklift",
+    }
+    assert payload["case"]["path"][0]["start"] == "2027-03-09" and payload["case"]["path"][1]["format"] == "online"
+
+
+def test_a_case_without_a_catalogue_has_an_empty_path_in_the_webhook(app: FrontDoor, hook: WebhookReceiver) -> None:
+    app.cases.create_case(intake())
+    with running_worker(app):
+        payload = json.loads(wait(lambda: hook.received[:1], "the webhook")[0].body)
+    assert payload["case"]["path"] == []
 
 
 def test_a_customer_on_telegram_hears_in_their_language(app: FrontDoor, api: TelegramApi, mail: MailServer) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from bot.catalogue import Catalogue
 from bot.path_evaluation import GOAL, JUDGED_SET, evaluate
-from bot.paths import Drafting, PathRequest, load_drafting
+from bot.paths import Drafting, PathDrafter, PathRequest, load_drafting
 from bot.settings import PROJECT_ROOT, Settings
 
 NETWORK = PROJECT_ROOT / "networks" / "kymenlaakso.yml"
@@ -78,3 +79,13 @@ def test_precision_at_3_on_the_judged_set_meets_the_goal(drafting: Drafting) -> 
     assert all(1 <= len(r.shown) <= 3 for r in results)
     score = sum(r.precision for r in results) / len(results)
     assert score >= GOAL, f"precision@3 {score:.3f}"
+
+
+def test_the_customers_words_count_in_a_catalogue_of_two(drafting: Drafting) -> None:
+    # A network's first offerings: the word that only one of them has ranks it first, though both share "koulutus".
+    two = [o for o in drafting.catalogue.offerings if o.id in ("ao-trukkikortti", "ao-henkilostokoulutus")]
+    assert len(two) == 2
+    drafter = PathDrafter(Catalogue(offerings=tuple(two)), drafting.tokens)
+    for words, first in (("trukkikoulutusta varastoon", "ao-trukkikortti"), ("henkilöstön koulutusta", "ao-henkilostokoulutus")):
+        ranked = drafter.rank(PathRequest(need="staff_training", text=words, customer_type="employer"))
+        assert ranked[0].offering.id == first and ranked[0].score > ranked[1].score, (words, ranked)
