@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -11,6 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.runtime import FrontDoorAction, Services, blocking, say, show_path
 from bot.needs import OTHER
 from bot.paths import SUGGEST_AT_ONCE
+
+logger = logging.getLogger(__name__)
 
 
 def _customer_words(tracker: Tracker) -> str | None:
@@ -34,9 +37,10 @@ class ActionRegisterNeed(FrontDoorAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         need = taxonomy.need_for_intent(intent) or taxonomy.needs[OTHER]
         language = tracker.get_slot("language") or "fi"
+        words = _customer_words(tracker)
         events: list[dict[str, Any]] = [
             SlotSet("need", need.id),
-            SlotSet("need_text", _customer_words(tracker)),
+            SlotSet("need_text", words),
             SlotSet("awaiting_confirmation", False),
             SlotSet("case_reference", None),
         ]
@@ -44,19 +48,26 @@ class ActionRegisterNeed(FrontDoorAction):
         if implied:
             events.append(SlotSet("customer_type", implied))
         say(services, dispatcher, tracker, "need_registered", need_name=need.name(language))
+        shown: list[str] = []
         if need.id in SUGGEST_AT_ONCE:
             # What the customer could study or do is worth showing at once, before any details are asked.
-            steps = await blocking(
-                services.frontdoor.paths.draft,
-                need=need.id,
-                text=_customer_words(tracker),
-                customer_type=implied or tracker.get_slot("customer_type"),
-                sector=tracker.get_slot("sector"),
-                language=language,
-                municipality=tracker.get_slot("municipality"),
-                place_named=tracker.get_slot("place_named"),
-            )
-            show_path(services, dispatcher, tracker, steps)
+            try:
+                steps = await blocking(
+                    services.frontdoor.paths.draft,
+                    need=need.id,
+                    text=words,
+                    customer_type=implied or tracker.get_slot("customer_type"),
+                    sector=tracker.get_slot("sector"),
+                    language=language,
+                    municipality=tracker.get_slot("municipality"),
+                    place_named=tracker.get_slot("place_named"),
+                )
+            except Exception as exc:  # suggestions are a help: without them the intake goes on
+                logger.error("no path drafted in the dialogue: %s", type(exc).__name__)
+                steps = []
+            if show_path(services, dispatcher, tracker, steps):
+                shown = [step["id"] for step in steps]
+        events.append(SlotSet("path_shown", shown or None))
         return events
 
 

@@ -50,6 +50,7 @@ def build_services(settings: Settings) -> Services:
     frontdoor = create_frontdoor(settings)
     finder = EntityFinder.load(frontdoor.morphology, municipalities=frontdoor.municipalities) if frontdoor.morphology else None
     sectors = SectorMatcher.load(frontdoor.taxonomy, finder)
+    frontdoor.paths.drafter()  # the catalogue's index is built now, not in a customer's turn
     return Services(
         frontdoor=frontdoor,
         intake=IntakeRules(frontdoor.taxonomy, frontdoor.municipalities, sectors),
@@ -156,11 +157,12 @@ def say(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, 
     dispatcher.utter_message(text=message.text, buttons=message.buttons or None)
 
 
-def show_path(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, steps: list[dict[str, Any]]) -> None:
-    """Show a drafted competence path (two steps or more) in the conversation's language."""
+def show_path(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, steps: list[dict[str, Any]]) -> bool:
+    """Show a drafted competence path (two steps or more) in the conversation's language; whether it was shown."""
     if len(steps) < 2:
-        return
+        return False
     language = tracker.get_slot("language") or "fi"
     words = {word: services.catalog.render(f"path_{word}", language).text for word in ("starts", "online")}
     lines = "\n".join(f"• {step_line(step, language, words)}" for step in steps)
     say(services, dispatcher, tracker, "path_suggestions", steps=lines)
+    return True

@@ -13,7 +13,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say, show_path, transcript
 from bot.cases import CaseError
 from bot.masking import PERSONAL_SLOTS
-from bot.paths import SUGGEST_AT_ONCE
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class ActionSubmitCase(FrontDoorAction):
             person = f"{receipt.mentor_name} ({receipt.partner_name})"
         key = "case_linked" if receipt.linked else "case_created"
         say(services, dispatcher, tracker, key, reference=receipt.reference, contact_person=person)
-        if intake.need not in SUGGEST_AT_ONCE:  # those saw their path when they named the need
+        if not intake.path_shown:  # one shown when the need was named is the case's path already
             show_path(services, dispatcher, tracker, list(receipt.path))
         return [
             SlotSet("case_reference", receipt.reference),
@@ -53,6 +52,7 @@ class ActionSubmitCase(FrontDoorAction):
             SlotSet("need", None),
             SlotSet("need_text", None),
             SlotSet("human_requested", False),
+            SlotSet("path_shown", None),
             # The case holds the contact details now; the conversation keeps none of them
             # (the tracker store masks what is no longer in use). A second need asks them again.
             *[SlotSet(slot, None) for slot in PERSONAL_SLOTS],

@@ -54,6 +54,8 @@ class Intake:
     # The customer asked for a person: the mentor sees it, with the conversation so far.
     human_requested: bool = False
     transcript: tuple[str, ...] = ()
+    # The offerings of the competence path the customer was shown in the dialogue, if any: the case keeps that path.
+    path_shown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,9 @@ class CaseService(RegisterService):
         if self.paths is None:
             return []
         try:
+            shown = self.paths.steps(intake.path_shown) if intake.path_shown else []
+            if shown:
+                return shown
             return self.paths.draft(
                 need=intake.need,
                 text=intake.need_text,
@@ -252,8 +257,8 @@ class CaseService(RegisterService):
                 municipality=intake.municipality,
                 place_named=intake.place_named,
             )
-        except Exception:  # a catalogue problem must not stop the case: it is logged, the case goes without a path
-            logger.exception("no path drafted for a case")
+        except Exception as exc:  # a catalogue problem must not stop the case: it is logged, the case goes without a path
+            logger.error("no path drafted for a case: %s", type(exc).__name__)
             return []
 
     def _link_to_recent(self, intake: Intake, now: datetime) -> Receipt | None:

@@ -55,6 +55,11 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9:._-]*$")
 _URL = re.compile(r"^https?://\S+$")
 
 
+def in_language(values: Mapping[str, str], language: str) -> str:
+    """``values`` in ``language``, else English, else Finnish (a title or link in the reader's language)."""
+    return values.get(language) or values.get("en") or values.get("fi") or next(iter(values.values()), "")
+
+
 class CatalogueError(FileProblems):
     """The catalogue file cannot be used."""
 
@@ -81,13 +86,6 @@ class Offering:
     summary: Mapping[str, str] = field(default_factory=dict)
     keywords: tuple[str, ...] = ()  # extra words customers use for it (Finnish or English)
     source: str = "curated"  # or "konfo" for an offering synced from Opintopolku
-
-    def text(self, values: Mapping[str, str], language: str) -> str:
-        """``values`` in ``language``, else English, else Finnish."""
-        return values.get(language) or values.get("en") or values.get("fi") or ""
-
-    def starts(self) -> date | None:
-        return date.fromisoformat(self.start) if self.start else None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -317,38 +315,75 @@ def load_curated(path: Path, taxonomy: Taxonomy, municipalities: Municipalities,
     return parse_catalogue(raw, path, taxonomy, municipalities, partners)
 
 
-def offering_from_json(data: Mapping[str, Any]) -> Offering:
-    """An offering as :meth:`Offering.to_json` wrote it."""
-    fields: dict[str, Any] = {key: (tuple(v) if isinstance(v, list) else v) for key, v in data.items() if key in _FIELDS}
-    return Offering(**fields)
+@dataclass(frozen=True)
+class OfferingRules:
+    """What an offering is checked against: the needs and sectors, municipalities and the network's partners."""
+
+    taxonomy: Taxonomy
+    municipalities: Municipalities
+    partners: frozenset[str]
+
+    def check(self, raws: Iterable[Any], source: object) -> list[Offering]:
+        """The offerings that pass the curated file's checks, each id once; the others are logged and left out.
+
+        A synced file is written by a program, not by people: one bad entry (a changed sector list, a
+        hand-edited file) must not keep the good ones, or the front door, from working.
+        """
+        seen: set[str] = set()
+        passed: list[Offering] = []
+        rejected: list[str] = []  # the first problem of each offering left out
+        for i, raw in enumerate(raws):
+            if isinstance(raw, Mapping) and raw.get("partner") not in self.partners:
+                continue  # a partner that left the network: its offerings go with it
+            check = _Checker(self.taxonomy, self.municipalities, self.partners)
+            offering = check.offering(raw, f"offerings[{i}]", seen)
+            if offering is None or check.problems:
+                rejected.append(check.problems[0] if check.problems else f"offerings[{i}]: not an offering")
+            else:
+                passed.append(offering)
+        if rejected:
+            logger.warning("%s: %d offerings fail the checks and are left out (first: %s)", source, len(rejected), rejected[0])
+        return passed
 
 
-_FIELDS = set(Offering.__dataclass_fields__)
-
-
-def read_synced(path: Path) -> tuple[list[Offering], str | None]:
-    """The last synced offerings and when they were synced; none if never synced.
+def read_synced(path: Path, rules: OfferingRules) -> tuple[list[Offering], str | None]:
+    """The last synced offerings that pass ``rules``, and when they were synced; none if never synced.
 
     A damaged file is logged and ignored: suggestions then come from the curated file only.
     """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [offering_from_json(o) for o in data["offerings"]], data.get("synced_at")
+        raws, synced_at = data["offerings"], data.get("synced_at")
+        if not isinstance(raws, list):
+            raise TypeError("offerings is not a list")
     except FileNotFoundError:
         return [], None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.error("synced catalogue %s cannot be read (%s); using the curated offerings only", path, type(exc).__name__)
         return [], None
+    return rules.check(raws, path), synced_at if isinstance(synced_at, str) else None
 
 
 def write_synced(path: Path, offerings: Iterable[Offering], synced_at: str) -> None:
-    """Replace the synced file atomically: a reader sees the old file or the new one, never half."""
+    """Replace the synced file atomically: a reader sees the old file or the new one, never half.
+
+    Readable by all (the front door may run as another user than the sync) and on disk before it
+    takes the old file's place.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {"synced_at": synced_at, "offerings": [o.to_json() for o in sorted(offerings, key=lambda o: o.id)]}
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as handle:
-        json.dump(body, handle, ensure_ascii=False, indent=1, sort_keys=True)
-        temporary = Path(handle.name)
-    os.replace(temporary, path)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    temporary = Path(name)
+    try:
+        with open(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(body, handle, ensure_ascii=False, indent=1, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def combine(curated: Catalogue, synced: Iterable[Offering], synced_at: str | None) -> Catalogue:
@@ -368,7 +403,7 @@ def load_catalogue(
     curated_path: Path, synced_file: Path | None, taxonomy: Taxonomy, municipalities: Municipalities, partners: Iterable[str]
 ) -> Catalogue:
     """The curated offerings and the last synced ones of partners still in the network."""
-    known = set(partners)
+    known = frozenset(partners)
     curated = load_curated(curated_path, taxonomy, municipalities, known)
-    offerings, synced_at = read_synced(synced_file) if synced_file else ([], None)
-    return combine(curated, [o for o in offerings if o.partner in known], synced_at)
+    offerings, synced_at = read_synced(synced_file, OfferingRules(taxonomy, municipalities, known)) if synced_file else ([], None)
+    return combine(curated, offerings, synced_at)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import FrontDoor, create_frontdoor
-from bot.catalogue import CatalogueError, load_catalogue, load_curated, read_synced, synced_path
+from bot.catalogue import CatalogueError, OfferingRules, in_language, load_catalogue, load_curated, read_synced, synced_path
 from bot.contact import check_email
 from bot.database import make_engine, upgrade
 from bot.demodata import DemoData
@@ -537,13 +537,16 @@ def _catalogue(settings: Settings, args: argparse.Namespace) -> int:
             print(json.dumps(rows, ensure_ascii=False, indent=2))
             return 0
         for o in catalogue.offerings:
-            print(f"{o.id:40} {o.partner:22} {o.kind:24} {o.start or '-':10} {o.title['fi']}")
+            print(f"{o.id:40} {o.partner:22} {o.kind:24} {o.start or '-':10} {in_language(o.title, 'fi')}")
         print(f"{len(rows)} offerings ({settings.curated_catalogue}; synced {catalogue.synced_at or 'never'})")
         return 0
-    previous, synced_at = read_synced(synced)
+    rules = OfferingRules(drafting.taxonomy, drafting.municipalities, frozenset(p.id for p in drafting.network.partners))
+    previous, synced_at = read_synced(synced, rules)
     client = KonfoClient(konfo_session(), args.konfo_url or settings.konfo_url, settings.konfo_timeout_seconds)
     try:
-        result = sync_catalogue(client, drafting.catalogue, synced, drafting.sectors.match, datetime.now(timezone.utc))
+        result = sync_catalogue(
+            client, drafting.catalogue, synced, drafting.sectors.match, datetime.now(timezone.utc), rules=rules
+        )
     except SyncError as exc:
         print(f"error: {exc}", file=sys.stderr)
         if synced_at:

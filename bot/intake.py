@@ -179,4 +179,5 @@ class IntakeRules:
             human_requested=slots.get("human_requested") is True,
             transcript=tuple(transcript),
             privacy_notice_version=privacy_notice_version,
+            path_shown=tuple(str(i) for i in slots.get("path_shown") or () if isinstance(i, str)),
         )

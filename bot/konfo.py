@@ -23,7 +23,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from bot.catalogue import Catalogue, KonfoPartner, Offering, SyncPlan, read_synced, write_synced
+from bot.catalogue import Catalogue, KonfoPartner, Offering, OfferingRules, SyncPlan, read_synced, write_synced
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +183,13 @@ def _words(values: Any) -> dict[str, str]:
     return found
 
 
+def _with_finnish(words: dict[str, str]) -> dict[str, str]:
+    """``words`` with a Finnish entry: Swedish or English where konfo has no Finnish."""
+    if words and "fi" not in words:
+        return {"fi": words.get("sv") or words.get("en") or next(iter(words.values())), **words}
+    return words
+
+
 def _code(value: Any) -> str:
     return str(value.get("koodiUri") or "").split("#")[0] if isinstance(value, dict) else ""
 
@@ -190,8 +197,11 @@ def _code(value: Any) -> str:
 def _start(teaching: Mapping[str, Any]) -> str | None:
     season = teaching.get("koulutuksenAlkamiskausi") or {}
     exact = season.get("koulutuksenAlkamispaivamaara")
-    if isinstance(exact, str) and len(exact) >= 10:
-        return exact[:10]
+    if isinstance(exact, str):
+        try:
+            return date.fromisoformat(exact[:10]).isoformat()
+        except ValueError:
+            pass  # not a date: the season's year below, if any
     year = str(season.get("koulutuksenAlkamisvuosi") or "")
     if year.isdigit():
         # kausi_k is spring (kevät), kausi_s autumn (syksy): the season's usual first month.
@@ -241,13 +251,16 @@ def to_offering(
         lang: text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
         for lang, text in _words(metadata.get("kuvaus")).items()
     }
+    # The catalogue has Finnish always: a toteutus named only in Swedish or English keeps that name as its Finnish one.
+    title = _with_finnish(title) or {"fi": oid}
+    summary = _with_finnish(summary)
     found_sector = sector(" ".join([title.get("fi", ""), *keywords]))
     return Offering(
         id=f"konfo:{oid}",
         partner=partner,
         kind=kind,
         level=level,
-        title=title or {"fi": oid},
+        title=title,
         link={language: PAGE_URL.format(language=language, oid=oid) for language in ("fi", "en", "sv")},
         needs=needs,
         sectors=(found_sector,) if found_sector else (),
@@ -280,33 +293,53 @@ def fetch(client: KonfoClient, plan: SyncPlan, sector: Callable[[str], str | Non
     offerings: dict[str, Offering] = {}
     for partner in plan.partners:
         taken = 0
-        for education_type, toteutus in _partners_toteutukset(client, plan, partner):
-            if taken >= plan.limit:
-                break  # no further pages are asked for
-            oid = str(toteutus["toteutusOid"])
-            details = client.toteutus(oid)
-            if details is None:
-                logger.info("konfo: toteutus %s is gone; left out", oid)
-                continue
-            offerings[f"konfo:{oid}"] = to_offering(partner.partner, education_type, toteutus, details, sector)
-            taken += 1
+        try:
+            for education_type, toteutus in _partners_toteutukset(client, plan, partner):
+                oid = str(toteutus["toteutusOid"])
+                details = client.toteutus(oid)
+                if details is None:
+                    logger.info("konfo: toteutus %s is gone; left out", oid)
+                    continue
+                offerings[f"konfo:{oid}"] = to_offering(partner.partner, education_type, toteutus, details, sector)
+                taken += 1
+                if taken >= plan.limit:
+                    break  # no further pages or details are asked for
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            # konfo answered, but not in the published shape: an API change to look at, not a crash.
+            raise SyncError(
+                f"{client.base_url}: an answer about {partner.partner}'s offerings is not in konfo's published shape "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
         logger.info("konfo: %d offerings of %s", taken, partner.partner)
     return list(offerings.values())
 
 
 def sync(
-    client: KonfoClient, catalogue: Catalogue, synced_path: Path, sector: Callable[[str], str | None], now: datetime
+    client: KonfoClient,
+    catalogue: Catalogue,
+    synced_path: Path,
+    sector: Callable[[str], str | None],
+    now: datetime,
+    *,
+    rules: OfferingRules,
 ) -> SyncResult:
-    """Fetch the plan's offerings and replace the synced file if they changed; :class:`SyncError` keeps it."""
+    """Fetch the plan's offerings and replace the synced file if they changed; :class:`SyncError` keeps it.
+
+    What is written has passed the checks the front door reads it with (``rules``), so a sync and the
+    next read agree on what changed.
+    """
     plan = catalogue.plan
     if not plan.partners:
         raise SyncError("the catalogue file has no 'sync: konfo:' section naming the partners' institutions")
-    fetched = fetch(client, plan, sector)
-    previous, _synced_at = read_synced(synced_path)
+    fetched = rules.check([o.to_json() for o in fetch(client, plan, sector)], client.base_url)
+    previous, _synced_at = read_synced(synced_path, rules)
     by_partner: dict[str, int] = {}
     for offering in fetched:
         by_partner[offering.partner] = by_partner.get(offering.partner, 0) + 1
     changed = {o.id: o for o in previous} != {o.id: o for o in fetched}
     if changed:
-        write_synced(synced_path, fetched, now.isoformat(timespec="seconds"))
+        try:
+            write_synced(synced_path, fetched, now.isoformat(timespec="seconds"))
+        except OSError as exc:
+            raise SyncError(f"{synced_path} cannot be written ({exc.strerror or type(exc).__name__})") from None
     return SyncResult(changed=changed, offerings=len(fetched), by_partner=by_partner)

@@ -463,6 +463,15 @@ def load_network(path: Path, taxonomy: Taxonomy, municipalities: Municipalities)
     return parse_network(raw, path, taxonomy, municipalities)
 
 
+def file_stamp(path: Path) -> tuple[int, int]:
+    """When a file last changed and its size: what tells a running process to read it again ((0, 0): no file)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_size)
+
+
 class NetworkSource:
     """The network file as running processes see it: reloaded when it changes, never replaced by a broken one.
 
@@ -482,11 +491,7 @@ class NetworkSource:
         self._rejected: tuple[int, int] | None = None
 
     def _stat(self) -> tuple[int, int]:
-        try:
-            info = self.path.stat()
-        except OSError:
-            return (0, 0)
-        return (info.st_mtime_ns, info.st_size)
+        return file_stamp(self.path)
 
     def current(self) -> Network:
         """The newest working network."""

@@ -26,12 +26,13 @@ from typing import Any
 
 from rank_bm25 import BM25L
 
-from bot.catalogue import Catalogue, CatalogueError, Offering, load_catalogue, synced_path
+from bot.catalogue import Catalogue, Offering, in_language, load_catalogue, synced_path
 from bot.lemmas import open_morphology
 from bot.municipalities import Municipalities
 from bot.needs import Taxonomy, load_taxonomy
-from bot.network import Network, load_network
+from bot.network import Network, file_stamp, load_network
 from bot.nlu.entities import EntityFinder
+from bot.nlu.morphology import Analysis
 from bot.sectors import SectorMatcher
 
 logger = logging.getLogger(__name__)
@@ -80,15 +81,14 @@ def plain_tokens(text: str) -> list[str]:
     return [word.lower() for word in _WORD.findall(text)]
 
 
-def lemma_tokens(analyse: Callable[[str], object]) -> Tokenizer:
+def lemma_tokens(analyse: Callable[[str], Analysis]) -> Tokenizer:
     """Words as Voikko's base forms plus their compound parts ("oppisopimuspaikkaa" → oppisopimuspaikka, oppi, sopimus, paikka)."""
 
     def tokens(text: str) -> list[str]:
-        found = []
+        found: list[str] = []
         for word in _WORD.findall(text):
             analysis = analyse(word)
-            found.append(str(getattr(analysis, "lemma", word.lower())))
-            found.extend(str(part) for part in getattr(analysis, "parts", ()))
+            found.extend((analysis.lemma, *analysis.parts))
         return found
 
     return tokens
@@ -150,10 +150,9 @@ class PathDrafter:
                     bonus += COMPANION
                 return suggestion.score + bonus
 
-            chosen = max(left, key=lambda s: (worth(s), -left.index(s)))
-            path.append(chosen)
-            left.remove(chosen)
-        if request.customer_type == "individual" or request.need in ("competence_path", "job_search"):
+            best = max(range(len(left)), key=lambda i: (worth(left[i]), -i))  # ties: the better ranked
+            path.append(left.pop(best))
+        if request.customer_type == "individual" or request.need in SUGGEST_AT_ONCE:
             path.sort(key=lambda s: _STEP.get(s.offering.level, 2))
         return path
 
@@ -170,7 +169,7 @@ class Drafting:
     sectors: SectorMatcher
 
     def drafter(self) -> PathDrafter:
-        return PathDrafter(self.catalogue, self.tokens, lambda s: self.taxonomy.sectors[s].names.values())
+        return PathDrafter(self.catalogue, self.tokens, lambda sector: self.taxonomy.sectors[sector].names.values())
 
 
 def load_drafting(network_path: Path, curated_path: Path, synced_file: Path | None) -> Drafting:
@@ -185,21 +184,13 @@ def load_drafting(network_path: Path, curated_path: Path, synced_file: Path | No
     return Drafting(taxonomy, municipalities, network, catalogue, tokens, SectorMatcher.load(taxonomy, finder))
 
 
-def _stamp(path: Path) -> tuple[int, int]:
-    try:
-        info = path.stat()
-    except OSError:
-        return (0, 0)
-    return (info.st_mtime_ns, info.st_size)
-
-
 class PathService:
     """Drafts paths for cases and conversations from the catalogue in use.
 
     The catalogue is the curated file and the network's last synced one; both
     are read again when they change (a sync while the front door runs is used
-    at the next draft). A curated file that fails its checks is logged and the
-    catalogue in use stays.
+    at the next draft). Files that cannot be used are logged once and the
+    catalogue in use stays: a broken file never stops the dialogue.
     """
 
     def __init__(
@@ -220,24 +211,30 @@ class PathService:
         self.tokens = tokens
         self._lock = threading.Lock()
         self._key: tuple[object, ...] | None = None
+        self._rejected: tuple[object, ...] | None = None
         self._drafter: PathDrafter | None = None
 
     def drafter(self) -> PathDrafter:
         network = self.networks()
         synced = synced_path(self.synced_dir, network.id)
-        key = (network.id, tuple(p.id for p in network.partners), _stamp(self.curated), _stamp(synced))
+        key = (network.id, tuple(p.id for p in network.partners), file_stamp(self.curated), file_stamp(synced))
         with self._lock:
-            if key != self._key or self._drafter is None:
+            if key not in (self._key, self._rejected):
                 try:
                     catalogue = load_catalogue(
                         self.curated, synced, self.taxonomy, self.municipalities, [p.id for p in network.partners]
                     )
-                except CatalogueError as exc:
+                    self._drafter = PathDrafter(catalogue, self.tokens, self._sector_names)
+                    self._key, self._rejected = key, None
+                except Exception as exc:  # whatever the files hold, the conversation goes on
+                    self._rejected = key
                     logger.error("catalogue not (re)loaded, paths use the one before: %s", exc)
-                    catalogue = self._drafter.catalogue if self._drafter else Catalogue()
-                self._drafter = PathDrafter(catalogue, self.tokens, lambda s: self.taxonomy.sectors[s].names.values())
-                self._key = key
+            if self._drafter is None:
+                self._drafter = PathDrafter(Catalogue(), self.tokens)
             return self._drafter
+
+    def _sector_names(self, sector: str) -> Iterable[str]:
+        return self.taxonomy.sectors[sector].names.values()
 
     def draft(
         self,
@@ -262,29 +259,33 @@ class PathService:
             language=language,
             area=frozenset(area.municipalities) if area else frozenset(),
         )
-        steps = []
-        for suggestion in self.drafter().draft(request, size=size):
-            offering = suggestion.offering
-            partner = network.partner(offering.partner)
-            steps.append(
-                {
-                    "id": offering.id,
-                    "partner": offering.partner,
-                    "partner_name": partner.name if partner else offering.partner,
-                    "kind": offering.kind,
-                    "title": dict(offering.title),
-                    "link": dict(offering.link),
-                    "start": offering.start,
-                    "format": offering.format,
-                }
-            )
-        return steps
+        return [_step(s.offering, network) for s in self.drafter().draft(request, size=size)]
+
+    def steps(self, offering_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The steps of a path drafted before (e.g. the one shown in the dialogue): those still in the catalogue."""
+        network = self.networks()
+        by_id = {o.id: o for o in self.drafter().offerings}
+        return [_step(by_id[i], network) for i in offering_ids if i in by_id]
+
+
+def _step(offering: Offering, network: Network) -> dict[str, Any]:
+    """One step as stored with a case and shown: titles and links in every language."""
+    partner = network.partner(offering.partner)
+    return {
+        "id": offering.id,
+        "partner": offering.partner,
+        "partner_name": partner.name if partner else offering.partner,
+        "kind": offering.kind,
+        "title": dict(offering.title),
+        "link": dict(offering.link),
+        "start": offering.start,
+        "format": offering.format,
+    }
 
 
 def step_line(step: Mapping[str, Any], language: str, words: Mapping[str, str]) -> str:
     """One step as a line: title, organisation, when, link ("verkossa" / "online" from ``words``)."""
-    title = step["title"].get(language) or step["title"].get("en") or step["title"]["fi"]
-    link = step["link"].get(language) or step["link"].get("en") or step["link"]["fi"]
+    title, link = in_language(step["title"], language), in_language(step["link"], language)
     when = []
     if step.get("start"):
         when.append(f"{words['starts']} {_date(step['start'], language)}")
@@ -295,5 +296,8 @@ def step_line(step: Mapping[str, Any], language: str, words: Mapping[str, str]) 
 
 
 def _date(iso: str, language: str) -> str:
-    day = date.fromisoformat(iso)
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso  # as stored: a step is never lost for its date
     return f"{day:%d %b %Y}" if language == "en" else f"{day.day}.{day.month}.{day.year}"

@@ -52,6 +52,16 @@ def test_a_case_its_events_and_its_notification_are_stored_together(frontdoor: F
         assert len({m.idempotency_key for m in outbox}) == 2
 
 
+def test_a_case_keeps_the_path_the_customer_was_shown(frontdoor: FrontDoor) -> None:
+    # Shown when the need was named, before the municipality was known; the case may not draft another behind it.
+    shown = ("ao-trukkikortti", "amk-avoin-logistiikka", "no-longer-offered")
+    fresh = [step["id"] for step in frontdoor.cases.create_case(replace(INTAKE, email="a@example.org", phone=None)).path]
+    receipt = frontdoor.cases.create_case(replace(INTAKE, email="b@example.org", phone=None, path_shown=shown))
+    assert [step["id"] for step in receipt.path] == list(shown[:2]) != fresh
+    shown_case = frontdoor.cases.show_case(receipt.reference)
+    assert shown_case is not None and [step["id"] for step in shown_case["path"]] == list(shown[:2])
+
+
 def test_references_are_unique_and_sequential(frontdoor: FrontDoor) -> None:
     first = frontdoor.cases.create_case(INTAKE).reference
     second = frontdoor.cases.create_case(replace(INTAKE, email="toinen@example.org", phone=None)).reference

@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalogue import CatalogueError, Offering, combine, load_curated, parse_catalogue, read_synced, write_synced
+from bot.catalogue import (
+    CatalogueError,
+    Offering,
+    OfferingRules,
+    combine,
+    load_curated,
+    parse_catalogue,
+    read_synced,
+    write_synced,
+)
 from bot.municipalities import Municipalities
 from bot.needs import Taxonomy, load_taxonomy
 from bot.network import load_network
@@ -120,24 +129,59 @@ def offering(ident: str, **changes: object) -> Offering:
     return Offering(**fields)  # type: ignore[arg-type]
 
 
-def test_the_synced_file_round_trips_and_is_replaced_whole(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def rules(taxonomy: Taxonomy, municipalities: Municipalities) -> OfferingRules:
+    return OfferingRules(taxonomy, municipalities, frozenset({"ao"}))
+
+
+def test_the_synced_file_round_trips_and_is_replaced_whole(tmp_path: Path, rules: OfferingRules) -> None:
     path = tmp_path / "catalogue" / "kymenlaakso-demo.json"
     write_synced(
         path, [offering("konfo:2"), offering("konfo:1", summary={"fi": "Ääkköset säilyvät"})], "2026-11-25T12:00:00+00:00"
     )
-    offerings, synced_at = read_synced(path)
+    offerings, synced_at = read_synced(path, rules)
     assert [o.id for o in offerings] == ["konfo:1", "konfo:2"]
     assert offerings[0] == offering("konfo:1", summary={"fi": "Ääkköset säilyvät"})
     assert synced_at == "2026-11-25T12:00:00+00:00"
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
+    # The front door may run as another user than the sync: the file is readable by all, writable by its owner.
+    assert path.stat().st_mode & 0o777 == 0o644
 
 
-def test_a_damaged_synced_file_is_ignored_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_damaged_synced_file_is_ignored_and_logged(
+    tmp_path: Path, rules: OfferingRules, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "synced.json"
-    path.write_text('{"offerings": [{"id": ', encoding="utf-8")
-    with caplog.at_level(logging.ERROR):
-        assert read_synced(path) == ([], None)
-    assert "cannot be read" in caplog.text
+    for damaged in ('{"offerings": [{"id": ', '{"offerings": {"id": 1}}', "[]", '"offerings"'):
+        path.write_text(damaged, encoding="utf-8")
+        caplog.clear()
+        with caplog.at_level(logging.ERROR):
+            assert read_synced(path, rules) == ([], None), damaged
+        assert "cannot be read" in caplog.text
+
+
+def test_synced_offerings_that_fail_the_checks_are_left_out_and_the_rest_kept(
+    tmp_path: Path, rules: OfferingRules, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = offering("konfo:1").to_json()
+    bad = [
+        None,
+        "konfo:2",
+        {**offering("konfo:3").to_json(), "sectors": ["sector-that-was-removed"]},
+        {**offering("konfo:4").to_json(), "title": {"en": "No Finnish"}},
+        {**offering("konfo:5").to_json(), "start": "next spring"},
+        {**offering("konfo:6").to_json(), "needs": "competence_path"},
+        {**offering("konfo:7").to_json(), "link": {"fi": "javascript:alert(1)"}},
+        good,  # the same id twice: the first stays
+    ]
+    left = {**offering("konfo:8").to_json(), "partner": "a-partner-that-left"}
+    path = tmp_path / "synced.json"
+    path.write_text(json.dumps({"synced_at": "2026-11-25T12:00:00+00:00", "offerings": [good, *bad, left]}), encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        offerings, synced_at = read_synced(path, rules)
+    assert [o.id for o in offerings] == ["konfo:1"] and synced_at == "2026-11-25T12:00:00+00:00"
+    assert "8 offerings fail the checks and are left out" in caplog.text
+    assert "a-partner-that-left" not in caplog.text  # a partner's leaving is not a problem of the file
 
 
 def test_curated_offerings_win_over_synced_ones_with_the_same_id(

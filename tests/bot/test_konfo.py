@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import KonfoPartner, SyncPlan, read_synced
-from bot.konfo import CALLER_ID, KonfoClient, fetch, konfo_session
+from bot.catalogue import KonfoPartner, OfferingRules, SyncPlan, in_language, read_synced
+from bot.konfo import CALLER_ID, KonfoClient, fetch, konfo_session, to_offering
+from bot.municipalities import Municipalities
+from bot.needs import load_taxonomy
 from bot.settings import PROJECT_ROOT
 from tests.bot.cli_run import run
 from tests.standins.konfo import KAO, KonfoReplay
@@ -39,11 +41,18 @@ def synced_file(tmp_path: Path) -> Path:
     return tmp_path / "catalogue" / "kymenlaakso-demo.json"
 
 
-def test_sync_fills_the_catalogue_with_the_partners_own_offerings(tmp_path: Path, konfo: KonfoReplay) -> None:
+@pytest.fixture(scope="module")
+def rules() -> OfferingRules:
+    return OfferingRules(load_taxonomy(), Municipalities.load(), frozenset({"kymi-ammattiopisto", "kaakko-amk"}))
+
+
+def test_sync_fills_the_catalogue_with_the_partners_own_offerings(
+    tmp_path: Path, konfo: KonfoReplay, rules: OfferingRules
+) -> None:
     code, out, err = sync(tmp_path, konfo)
     assert code == 0, err
     assert "3 offerings from Opintopolku (kaakko-amk 1, kymi-ammattiopisto 2); catalogue updated" in out
-    offerings, synced_at = read_synced(synced_file(tmp_path))
+    offerings, synced_at = read_synced(synced_file(tmp_path), rules)
     assert synced_at is not None
     by_id = {o.id: o for o in offerings}
     # Another institution's toteutus in the same search is not a partner's offering.
@@ -128,3 +137,31 @@ def test_a_partner_gets_at_most_its_limit_of_offerings(konfo: KonfoReplay) -> No
     offerings = fetch(KonfoClient(konfo_session(), konfo.url, read_timeout=5), plan, lambda _text: None)
     assert [o.partner for o in offerings] == ["kymi-ammattiopisto"]
     assert sum(1 for path, _h in konfo.requests if "/toteutus/" in path) == 1
+
+
+def test_an_answer_in_another_shape_keeps_the_previous_catalogue_and_says_so(tmp_path: Path, konfo: KonfoReplay) -> None:
+    assert sync(tmp_path, konfo)[0] == 0
+    before = synced_file(tmp_path).read_bytes()
+    konfo.reshaped = True
+    code, _out, err = sync(tmp_path, konfo)
+    assert code == 1 and "not in konfo's published shape" in err and "(3 offerings) stays in use" in err
+    assert "Traceback" not in err
+    assert synced_file(tmp_path).read_bytes() == before
+
+
+def test_a_toteutus_named_only_in_swedish_keeps_that_name_as_its_finnish_one(rules: OfferingRules) -> None:
+    hit = {"toteutusOid": "1.2.246.562.17.00000000000000000999", "oppilaitosOid": KAO, "kunnat": []}
+    details = {
+        "nimi": {"sv": "Grundexamen i logistik"},
+        "metadata": {
+            "kuvaus": {"en": "<p>Logistics in English only.</p>"},
+            "opetus": {"koulutuksenAlkamiskausi": {"koulutuksenAlkamispaivamaara": "2027-13-45T00:00"}},
+        },
+    }
+    offering = to_offering("kymi-ammattiopisto", "amm", hit, details, lambda _text: None)
+    assert offering.title == {"fi": "Grundexamen i logistik", "sv": "Grundexamen i logistik"}
+    assert offering.summary["fi"] == "Logistics in English only."
+    assert offering.start is None  # not a date: no start rather than a wrong one
+    assert in_language(offering.title, "en") == "Grundexamen i logistik"
+    # It passes the checks the front door reads synced offerings with.
+    assert rules.check([offering.to_json()], "test") == [offering]

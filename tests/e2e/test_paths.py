@@ -44,7 +44,10 @@ def test_the_same_question_in_english_gets_them_in_english(conversation: Convers
 
 
 def test_the_mentor_and_the_register_get_the_drafted_path(conversation: Conversation, stack: Stack) -> None:
-    conversation.say("Haluaisin vaihtaa alaa logistiikkaan, asun Kouvolassa")
+    seen = [
+        LINK.search(line).group(0)
+        for line in suggestions(conversation.say("Haluaisin vaihtaa alaa logistiikkaan, asun Kouvolassa"))
+    ]  # type: ignore[union-attr]
     conversation.say("kyllä")
     conversation.say("Polku Testinen")
     conversation.say("polku.e2e@example.org")
@@ -54,6 +57,7 @@ def test_the_mentor_and_the_register_get_the_drafted_path(conversation: Conversa
     assert reference, conversation.last
     shown = json.loads(stack.frontdoor("cases", "show", reference.group(0), "--json").stdout)
     assert len(shown["path"]) >= 2 and len({step["partner"] for step in shown["path"]}) >= 2
+    assert [step["link"]["fi"] for step in shown["path"]] == seen  # the path the customer saw, in that order
     text = stack.frontdoor("cases", "show", reference.group(0))
     assert "drafted competence path:" in text.stdout
     assert all(step["link"]["fi"] in text.stdout for step in shown["path"])

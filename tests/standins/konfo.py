@@ -187,6 +187,7 @@ class KonfoReplay:
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.fail = False  # answer HTTP 500
         self.delay = 0.0  # seconds before answering
+        self.reshaped = False  # details answered in a shape konfo does not publish (an API change)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -231,7 +232,7 @@ class KonfoReplay:
                 parts = urlsplit(self.path)
                 with replay.lock:
                     replay.requests.append((self.path, dict(self.headers.items())))
-                    fail, delay = replay.fail, replay.delay
+                    fail, delay, reshaped = replay.fail, replay.delay, replay.reshaped
                 if delay:
                     time.sleep(delay)
                 if fail:
@@ -241,6 +242,8 @@ class KonfoReplay:
                 elif parts.path.startswith("/konfo-backend/external/toteutus/"):
                     oid = parts.path.rsplit("/", 1)[1]
                     found = TOTEUTUKSET.get(oid)
+                    if found and reshaped:
+                        found = {**found, "metadata": ["moved elsewhere"]}
                     self.answer(200, found) if found else self.answer(404, "Not found")
                 else:
                     self.answer(404, "Not found")
