@@ -28,11 +28,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.municipalities import Municipalities
 from bot.needs import Taxonomy
-from bot.network import FileProblems
+from bot.network import FileProblems, parse_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -306,13 +304,7 @@ def load_curated(path: Path, taxonomy: Taxonomy, municipalities: Municipalities,
         return Catalogue()
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError(path, [f"cannot be read: {exc}"]) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise CatalogueError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from None
-    return parse_catalogue(raw, path, taxonomy, municipalities, partners)
+    return parse_catalogue(parse_yaml(path, text, CatalogueError), path, taxonomy, municipalities, partners)
 
 
 @dataclass(frozen=True)

@@ -316,7 +316,7 @@ def _check_network(settings: Settings, path: Path | None) -> int:
         f"{path}: OK – network '{network.id}': {len(network.partners)} partners, "
         f"{len(network.mentors)} mentors, {len(network.areas)} areas, coordinator '{network.coordinator.id}'"
     )
-    curated = settings.catalogue_path or replace(settings, network_path=path).curated_catalogue
+    curated = replace(settings, network_path=path).curated_catalogue
     catalogue = load_curated(curated, taxonomy, municipalities, [p.id for p in network.partners])
     print(f"{curated}: OK – {len(catalogue)} offerings" if curated.exists() else f"{curated}: none (no paths are drafted)")
     return 0

@@ -58,6 +58,16 @@ class FileProblems(ValueError):
         super().__init__(f"{path}: {len(problems)} problem(s) in the {self.what}:\n{lines}")
 
 
+def parse_yaml(path: Path, text: str, error: type[FileProblems]) -> Any:
+    """A people-written file's YAML, or ``error`` naming the line and column where it breaks."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise error(path, [f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from None
+
+
 class NetworkError(FileProblems):
     """The network file cannot be used."""
 
@@ -454,13 +464,7 @@ def load_network(path: Path, taxonomy: Taxonomy, municipalities: Municipalities)
         raise NetworkError(path, ["file not found: set FRONTDOOR_NETWORK or --network to an existing network file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise NetworkError(path, [f"cannot be read: {exc}"]) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise NetworkError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from None
-    return parse_network(raw, path, taxonomy, municipalities)
+    return parse_network(parse_yaml(path, text, NetworkError), path, taxonomy, municipalities)
 
 
 def file_stamp(path: Path) -> tuple[int, int]:
