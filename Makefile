@@ -46,7 +46,7 @@ validate: $(STAMP)
 	$(BIN)/rasa data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
 
 test: setup lint validate
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/core
 
 # Trains and tests both pipelines (3 seeds, 5-fold CV, held-out files): hours on 2 cores.

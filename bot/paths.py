@@ -31,7 +31,6 @@ from bot.lemmas import open_morphology
 from bot.municipalities import Municipalities
 from bot.needs import Taxonomy, load_taxonomy
 from bot.network import Network, file_stamp, load_network
-from bot.nlu.entities import EntityFinder
 from bot.nlu.morphology import Analysis
 from bot.sectors import SectorMatcher
 
@@ -174,6 +173,9 @@ class Drafting:
 
 def load_drafting(network_path: Path, curated_path: Path, synced_file: Path | None) -> Drafting:
     """Load the network and its catalogue (curated, plus the synced file if given) with Voikko where installed."""
+    # Here, not at the top: spaCy takes seconds to import, and every command that touches cases imports this module.
+    from bot.nlu.entities import EntityFinder  # noqa: PLC0415 - only drafting outside the front door needs spaCy
+
     taxonomy = load_taxonomy()
     morphology = open_morphology()
     municipalities = Municipalities.load(lemmatizer=morphology.baseforms if morphology else None)

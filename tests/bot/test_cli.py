@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -185,3 +187,10 @@ def test_mentor_invite_says_when_the_mentors_bot_is_off(settings: Settings) -> N
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDOOR_")}
     result = run("mentor", "invite", "amk-leena", "--database-url", settings.database_url, env=env)
     assert result.returncode == 2 and "FRONTDOOR_MENTOR_TELEGRAM_TOKEN is not set" in result.stderr
+
+
+def test_the_register_commands_do_not_load_the_language_models() -> None:
+    # spaCy (and TensorFlow behind it) take seconds to import; `frontdoor cases …` needs neither.
+    probe = "import sys, bot.cli; print(sorted(m for m in ('spacy', 'tensorflow', 'rasa') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"

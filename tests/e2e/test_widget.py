@@ -91,9 +91,14 @@ def test_an_employer_reaches_a_case_in_the_widget_across_a_reload(page: Page, st
     type_and_send(page, "Kouvolassa")
     bot_says(page, "Tarkistetaan")
     click_choice(page, "Kyllä, lähetä")
-    last = page.locator(".fdw-bot .fdw-text").last.inner_text()
-    reference = REFERENCE.search(last)
-    assert reference, last
+    # The case's reference, then the drafted competence path: two messages, their links clickable.
+    confirmation = page.locator(".fdw-bot .fdw-text").filter(has_text=REFERENCE)
+    expect(confirmation).to_have_count(1, timeout=BOT_TIMEOUT)
+    reference = REFERENCE.search(confirmation.inner_text())
+    assert reference, confirmation.inner_text()
+    suggestions = page.locator(".fdw-bot .fdw-text").filter(has_text="Verkoston tarjonnasta")
+    expect(suggestions).to_have_count(1, timeout=BOT_TIMEOUT)
+    assert suggestions.locator("a[href^='https://']").count() >= 2
     case = case_with(stack, reference.group(0))
     assert case["channel"] == "web" and case["need"] == "apprenticeship" and case["municipality"] == "Kouvola"
     # Links in bot messages are real links; the privacy notice was one.
