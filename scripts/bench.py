@@ -144,6 +144,12 @@ class Result:
     errors: int = 0
     conversations: int = 0
     elapsed: float = 0.0
+    # Latencies per turn of the script (turn 1 = the first message), to see which turns make the tail.
+    by_turn: dict[int, list[float]] = field(default_factory=dict)
+
+    def record(self, turn: int, seconds: float) -> None:
+        self.latencies.append(seconds)
+        self.by_turn.setdefault(turn, []).append(seconds)
 
     def figures(self) -> dict[str, Any]:
         ms = [v * 1000 for v in self.latencies]
@@ -153,6 +159,10 @@ class Result:
             "conversations_finished": self.conversations,
             "turns_per_second": round(len(ms) / self.elapsed, 2) if self.elapsed else None,
             "latency_ms": {f"p{q}": round(v, 1) for q in (50, 95, 99) if (v := percentile(ms, q)) is not None},
+            "latency_ms_by_turn": {
+                str(turn): {f"p{q}": round(v * 1000, 1) for q in (50, 95) if (v := percentile(values, q)) is not None}
+                for turn, values in sorted(self.by_turn.items())
+            },
         }
 
 
@@ -172,7 +182,7 @@ async def drive(urls: Sequence[str], script: Sequence[str], load: Load, tag: str
             while time.monotonic() < stop_at:
                 conversation += 1
                 sender = f"{tag}-{number}-{conversation}"
-                for message in script:
+                for turn, message in enumerate(script, start=1):
                     if load.think_seconds:
                         await asyncio.sleep(rng.expovariate(1 / load.think_seconds))
                     body = {"sender": sender, "message": message.format(email=f"{sender}@example.org")}
@@ -184,7 +194,7 @@ async def drive(urls: Sequence[str], script: Sequence[str], load: Load, tag: str
                     except (aiohttp.ClientError, asyncio.TimeoutError):
                         ok = False
                     if ok:
-                        result.latencies.append(time.perf_counter() - started)
+                        result.record(turn, time.perf_counter() - started)
                     else:
                         result.errors += 1
                         break
@@ -264,6 +274,8 @@ def chart(figures: dict[str, Any], path: Path) -> None:
     fig, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4))
     width = 0.35
     for offset, bot in ((-width / 2, "frontdoor"), (width / 2, "stock")):
+        if bot not in figures["loads"][loads[0]]:
+            continue
         p95 = [figures["loads"][name][bot]["latency_ms"].get("p95", 0) for name in loads]
         tps = [figures["loads"][name][bot]["turns_per_second"] or 0 for name in loads]
         positions = [i + offset for i in range(len(loads))]
@@ -286,11 +298,18 @@ def main() -> int:
     parser.add_argument("--realistic-users", type=int, default=50)
     parser.add_argument("--capacity-users", type=int, default=20)
     parser.add_argument("--think", type=float, default=5.0, help="mean think time of the realistic load (s)")
+    parser.add_argument("--load", action="append", choices=("realistic", "capacity"), help="only this load (repeatable)")
+    parser.add_argument("--no-stock", action="store_true", help="leave the stock bot out (a quicker look at the front door)")
     args = parser.parse_args()
-    loads = (
-        Load("realistic", args.realistic_users, args.think, args.duration),
-        Load("capacity", args.capacity_users, 0.0, args.duration),
+    loads = tuple(
+        load
+        for load in (
+            Load("realistic", args.realistic_users, args.think, args.duration),
+            Load("capacity", args.capacity_users, 0.0, args.duration),
+        )
+        if not args.load or load.name in args.load
     )
+    bots = ("frontdoor",) if args.no_stock else ("frontdoor", "stock")
     folder = Path(tempfile.mkdtemp(prefix="frontdoor-bench-"))
     mail_port = free_port()
     mail = mail_sink(mail_port)
@@ -332,8 +351,9 @@ def main() -> int:
             for line in output:
                 if line.startswith("postgresql:"):
                     database_url = line.split()[1]
-        theirs = stock_bot(stock_port)
-        wait_for_http(f"http://127.0.0.1:{stock_port}/")
+        if "stock" in bots:
+            theirs = stock_bot(stock_port)
+            wait_for_http(f"http://127.0.0.1:{stock_port}/")
         urls = {
             "frontdoor": [f"http://127.0.0.1:{rasa_port + i}/webhooks/rest/webhook" for i in range(replicas)],
             "stock": [f"http://127.0.0.1:{stock_port}/webhooks/rest/webhook"],
@@ -342,16 +362,19 @@ def main() -> int:
         warmed = {
             bot: asyncio.run(drive(urls[bot], script, Load("warm-up", len(urls[bot]), 0.0, 0.1), f"{bot}-warm-up-{run}")).conversations
             for bot, script in (("frontdoor", OURS), ("stock", THEIRS))
+            if bot in bots
         }
         for load in loads:
             figures["loads"][load.name] = {"users": load.users, "think_seconds": load.think_seconds, "duration_s": load.duration}
             for bot, script in (("frontdoor", OURS), ("stock", THEIRS)):
+                if bot not in bots:
+                    continue
                 print(f"bench: {load.name} load on {bot}: {load.users} users, {load.duration:.0f} s", flush=True)
                 result = asyncio.run(drive(urls[bot], script, load, f"{bot}-{load.name}-{run}"))
                 figures["loads"][load.name][bot] = result.figures()
                 print("       " + json.dumps(figures["loads"][load.name][bot]), flush=True)
             ours_tps = figures["loads"][load.name]["frontdoor"]["turns_per_second"] or 0
-            stock_tps = figures["loads"][load.name]["stock"]["turns_per_second"] or 0
+            stock_tps = figures["loads"][load.name].get("stock", {}).get("turns_per_second") or 0
             figures["loads"][load.name]["throughput_ratio"] = round(ours_tps / stock_tps, 2) if stock_tps else None
         time.sleep(5)  # the last notifications go out
         delays = notification_latencies(database_url.replace("postgresql://", "postgresql+psycopg2://"), began)
@@ -367,7 +390,8 @@ def main() -> int:
         memory = {
             part_name(cmd): peak_memory_mb(pid) for pid, cmd in descendants(ours.pid).items() if "python" in cmd or "rasa" in cmd
         }
-        memory["stock rasa"] = peak_memory_mb(theirs.pid)
+        if theirs is not None:
+            memory["stock rasa"] = peak_memory_mb(theirs.pid)
         figures["peak_memory_mb"] = memory
     finally:
         for process in (ours, theirs):
@@ -383,6 +407,8 @@ def main() -> int:
         mail.wait(timeout=30)
     REPORTS.mkdir(exist_ok=True)
     name = "bench-conversations-scaled" if args.scaled else "bench-conversations"
+    if args.no_stock or args.load:
+        name += "-partial"  # a quick look does not replace the full report
     (REPORTS / f"{name}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     chart(figures, REPORTS / f"{name}.png")
     print(json.dumps(figures, indent=2, ensure_ascii=False))

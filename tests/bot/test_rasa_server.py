@@ -5,17 +5,26 @@ from __future__ import annotations
 import asyncio
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import jsonschema
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core import events
-from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_server
+
+MODEL = Path(__file__).resolve().parents[2] / "models" / "frontdoor.tar.gz"
 
 
 @pytest.fixture
@@ -119,3 +128,56 @@ def test_calls_to_an_endpoint_reuse_one_kept_connection() -> None:
         server.server_close()
     assert answers == [{"call": 0}, {"call": 1}, {"call": 2}]
     assert len(_Echo.ports) == 3 and len(set(_Echo.ports)) == 1
+
+
+@pytest.fixture(scope="module")
+def agent() -> Agent:
+    """The trained model (``make test`` trains it first), loaded as the Rasa server loads it."""
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: `make setup` trains it")
+    rasa_server.install()
+    return Agent.load(str(MODEL))
+
+
+MESSAGES = [
+    "Etsin töitä, olen ollut työttömänä puoli vuotta",
+    "Tarvitsemme kolme hitsaajaa Kouvolaan",
+    "joo",
+    "Testi Käyttäjä",
+    "testi@example.org",
+    "Haminassa",
+    "/affirm",
+    "what do you do with my data?",
+]
+
+
+def test_the_graph_runs_without_dask_as_with_it(agent: Agent) -> None:
+    """Every message's parse, and the policies' next action after it, agree with dask's run of the graph."""
+    processor = agent.processor
+    assert processor is not None
+    runner = processor.graph_runner
+    dask_run = DaskGraphRunner.dask_run
+    assert DaskGraphRunner.run is rasa_server.run_graph
+    nlu, core = processor.model_metadata.nlu_target, processor.model_metadata.core_target
+    predicted = set()
+    for text in MESSAGES:
+        tracker = DialogueStateTracker.from_events("graph-test", [ActionExecuted("action_listen")], agent.domain.slots)
+        inputs = {PLACEHOLDER_MESSAGE: [UserMessage(text, sender_id="graph-test")], PLACEHOLDER_TRACKER: tracker}
+        [parsed] = runner.run(inputs=inputs, targets=[nlu])[nlu]
+        [expected] = dask_run(runner, inputs=inputs, targets=[nlu])[nlu]
+        assert parsed.as_dict(only_output_properties=True) == expected.as_dict(only_output_properties=True)
+
+        tracker.update(UserUttered(text, parsed.get("intent"), parsed.get("entities")), agent.domain)
+        ours = runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=[core])[core]
+        theirs = dask_run(runner, inputs={PLACEHOLDER_TRACKER: tracker}, targets=[core])[core]
+        assert (ours.policy_name, ours.max_confidence_index) == (theirs.policy_name, theirs.max_confidence_index)
+        predicted.add(agent.domain.action_names_or_texts[ours.max_confidence_index])
+    assert {"action_register_need", "action_explain_privacy"} <= predicted
+
+
+def test_an_input_named_like_a_node_is_refused_as_rasa_refuses_it(agent: Agent) -> None:
+    processor = agent.processor
+    assert processor is not None
+    target = processor.model_metadata.nlu_target
+    with pytest.raises(GraphRunError, match="clashes with a node name"):
+        processor.graph_runner.run(inputs={"clash": target}, targets=[target])

@@ -113,6 +113,20 @@ def test_a_loaded_classifier_answers_as_the_trained_one(storage: LocalModelStora
         assert first.get("intent_ranking") == second.get("intent_ranking")
 
 
+def test_the_weights_are_ready_for_scoring_without_a_copy(storage: LocalModelStorage, context: ExecutionContext) -> None:
+    """Scoring multiplies by the transposed weights; stored column-major, that transpose needs no copy."""
+    classifier, featurizer = trained(storage, context)
+    loaded = LinearIntentClassifier.load({}, storage, Resource("classifier"), context)
+    for model in (classifier._model, loaded._model):
+        assert model is not None
+        assert model[-1].coef_.T.flags["C_CONTIGUOUS"]
+    row_major = sio.loads(sio.dumps(loaded._model), trusted=sio.get_untrusted_types(data=sio.dumps(loaded._model)))
+    row_major[-1].coef_ = np.ascontiguousarray(row_major[-1].coef_)
+    message = featurizer.message("haen työpaikkaa kouvolasta")
+    features = LinearIntentClassifier._features(message)
+    np.testing.assert_array_equal(loaded._model.predict_proba(features), row_major.predict_proba(features))
+
+
 def test_a_stored_file_with_untrusted_types_is_refused(
     storage: LocalModelStorage, context: ExecutionContext, tmp_path: Path
 ) -> None:
