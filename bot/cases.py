@@ -180,12 +180,12 @@ class CaseService(RegisterService):
         if intake.channel not in CHANNELS:
             raise CaseError(f"unknown channel '{intake.channel}' (known: {', '.join(CHANNELS)})")
         now = self.clock()
-        linked = self._link_to_recent(intake, now)
-        if linked is not None:
-            return linked
         path = self._draft(intake)
         with self.sessions.begin() as session:
             cases = CaseRepository(session)
+            linked = self._link_to_recent(cases, intake, now)
+            if linked is not None:
+                return linked
             decision = route(
                 network,
                 RoutingRequest(
@@ -219,6 +219,7 @@ class CaseService(RegisterService):
                     organization=intake.organization,
                     email=intake.email,
                     phone=intake.phone,
+                    events=[],  # a new case has none: its events are added without loading them first
                 )
             )
             case.reference = reference_for(case.id, now)
@@ -261,18 +262,17 @@ class CaseService(RegisterService):
             logger.error("no path drafted for a case: %s", type(exc).__name__)
             return []
 
-    def _link_to_recent(self, intake: Intake, now: datetime) -> Receipt | None:
-        """Add a repeated request to the person's open case for the same need, if one is recent."""
+    def _link_to_recent(self, cases: CaseRepository, intake: Intake, now: datetime) -> Receipt | None:
+        """Add a repeated request to the person's open case for the same need, if one is recent
+        (in the caller's transaction: the check and the new case are one unit of work)."""
         network = self.network
         since = now - timedelta(days=network.service.duplicate_days)
-        with self.sessions.begin() as session:
-            cases = CaseRepository(session)
-            case = cases.recent_open(intake.need, email=intake.email, phone=intake.phone, since=since)
-            if case is None:
-                return None
-            cases.record(case, "repeated", SYSTEM, now, channel=intake.channel, need_text=intake.need_text)
-            case.updated_at = now
-            reference, mentor_id, partner_id = case.reference, case.mentor, case.partner
+        case = cases.recent_open(intake.need, email=intake.email, phone=intake.phone, since=since)
+        if case is None:
+            return None
+        cases.record(case, "repeated", SYSTEM, now, channel=intake.channel, need_text=intake.need_text)
+        case.updated_at = now
+        reference, mentor_id, partner_id = case.reference, case.mentor, case.partner
         logger.info("case %s: the same need again from the same person, linked", reference)
         mentor = network.mentor(mentor_id) if mentor_id else None
         partner = network.partner(partner_id) if partner_id else None

@@ -32,22 +32,15 @@ class CaseRepository:
         self.session.add(event)
         return event
 
-    def open_cases_by_mentor(self) -> dict[str, int]:
-        rows = self.session.execute(
-            select(Case.mentor, func.count())
-            .where(Case.status.in_(OPEN_STATUSES), Case.mentor.is_not(None))
-            .group_by(Case.mentor)
-        )
-        return {mentor: count for mentor, count in rows}
-
     def workload(self) -> Workload:
-        """Open cases per mentor and when each last got a case: what routing weighs."""
-        last = self.session.execute(
-            select(Case.mentor, func.max(Case.assigned_at)).where(Case.mentor.is_not(None)).group_by(Case.mentor)
-        )
+        """Open cases per mentor and when each last got a case: what routing weighs (one query)."""
+        open_cases = func.count(Case.id).filter(Case.status.in_(OPEN_STATUSES))
+        rows = self.session.execute(
+            select(Case.mentor, open_cases, func.max(Case.assigned_at)).where(Case.mentor.is_not(None)).group_by(Case.mentor)
+        ).all()
         return Workload(
-            open_cases=self.open_cases_by_mentor(),
-            last_assigned={mentor: at for mentor, at in last if at is not None},
+            open_cases={mentor: count for mentor, count, _last in rows if count},
+            last_assigned={mentor: last for mentor, _count, last in rows if last is not None},
         )
 
     def overdue(self, now: datetime) -> Sequence[Case]:

@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.app import FrontDoor, create_frontdoor
 from bot.cases import CaseError, CaseService, Intake, find_reference
@@ -60,6 +60,27 @@ def test_a_case_keeps_the_path_the_customer_was_shown(frontdoor: FrontDoor) -> N
     assert [step["id"] for step in receipt.path] == list(shown[:2]) != fresh
     shown_case = frontdoor.cases.show_case(receipt.reference)
     assert shown_case is not None and [step["id"] for step in shown_case["path"]] == list(shown[:2])
+
+
+def test_a_case_is_made_in_one_transaction_of_few_statements(frontdoor: FrontDoor) -> None:
+    """Each statement is a database round trip inside the customer's last turn: the duplicate check,
+    the workload, the case and its reference, its events and the notifications, one commit."""
+    frontdoor.cases.create_case(replace(INTAKE, email="ensimmainen@example.org", phone=None))
+    statements: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement.split(maxsplit=1)[0].upper())
+
+    event.listen(frontdoor.engine, "before_cursor_execute", count)
+    try:
+        frontdoor.cases.create_case(replace(INTAKE, email="toinen@example.org", phone=None))
+    finally:
+        event.remove(frontdoor.engine, "before_cursor_execute", count)
+    assert statements.count("SELECT") == 2, statements  # the duplicate check and the workload
+    assert len(statements) <= 8, statements
+    with frontdoor.sessions.begin() as session:
+        case = session.execute(select(Case).where(Case.email == "toinen@example.org")).scalar_one()
+        assert [e.kind for e in case.events] == ["created", "assigned", "path_drafted"]
 
 
 def test_references_are_unique_and_sequential(frontdoor: FrontDoor) -> None:
