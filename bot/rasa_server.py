@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
+import ujson
 from jsonschema.validators import validator_for
 from rasa.__main__ import main as rasa_main
 from rasa.core.actions.action import RemoteAction
@@ -161,6 +162,7 @@ def install_kept_sessions() -> None:
         if kept is None or kept.closed:
             auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
             kept = aiohttp.ClientSession(
+                json_serialize=ujson.dumps,  # the tracker sent with each call: a twentieth of a turn with json.dumps
                 headers=self.headers,
                 auth=auth,
                 timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),

@@ -96,23 +96,26 @@ class MaskingTrackerStore(SQLTrackerStore):
                 logger.info("a conversation was erased on the customer's request (%d stored events)", deleted)
                 return
             masker = Masker(_slot_values(tracker), self.word_classes())
-            for data in new:
-                masked = masker.event(data, live)
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=data.get("event"),
-                        timestamp=data.get("timestamp"),
-                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
-                        action_name=data.get("name"),
-                        data=_dumps(masked),
-                    )
-                )
+            rows = [
+                {
+                    "sender_id": tracker.sender_id,
+                    "type_name": data.get("event"),
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    "action_name": data.get("name"),
+                    "data": _dumps(masker.event(data, live)),
+                }
+                for data in new
+            ]
             released, first_values = _masking_pass(itertools.islice(tracker.events, stored), new, live)
+            if first_values and not released:
+                # Before this turn's rows go in: they are masked already, only earlier ones can change.
+                self._mask_mentions(session, tracker.sender_id, first_values, masker, live)
+            if rows:
+                # One multi-row INSERT, no ORM objects: Rasa reads these rows back, never through them.
+                session.execute(sa.insert(self.SQLEvent.__table__), rows)
             if released:
                 self._mask_stored(session, tracker.sender_id, live)
-            elif first_values:
-                self._mask_mentions(session, tracker.sender_id, first_values, masker, live)
             session.commit()
 
     def _mask_stored(self, session: Any, sender_id: str, live: Mapping[str, Any]) -> None:
@@ -123,7 +126,6 @@ class MaskingTrackerStore(SQLTrackerStore):
         masked when it was stored, and masking again would give the same text.
         """
         table = self.SQLEvent.__table__
-        session.flush()  # this turn's rows too
         rows = session.execute(
             sa.select(table.c.id, table.c.type_name, table.c.data).where(table.c.sender_id == sender_id).order_by(table.c.id)
         ).all()
@@ -146,7 +148,7 @@ class MaskingTrackerStore(SQLTrackerStore):
     ) -> None:
         """Mask ``values``, set for the first time in this turn, where earlier turns' rows mention them.
 
-        This turn's rows are not flushed yet, so the query sees only earlier ones; those were
+        Called before this turn's rows are inserted, so the query sees only earlier ones; those were
         masked when stored, and only a mention of a value new to the masker can change.
         """
         needles = _needles(values)
