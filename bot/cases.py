@@ -195,7 +195,7 @@ class CaseService(RegisterService):
                     sector=intake.sector,
                     language=intake.language,
                 ),
-                cases.workload(),
+                cases.workload(now),
                 today_in(now, network),
             )
             case = cases.add(

@@ -372,7 +372,7 @@ def _dry_run(frontdoor: FrontDoor, args: argparse.Namespace) -> int:
     )
     now = datetime.now(timezone.utc)
     with frontdoor.sessions.begin() as session:
-        work = CaseRepository(session).workload()
+        work = CaseRepository(session).workload(now)
     decision = route(frontdoor.network, request, work, today_in(now, frontdoor.network))
     answer = {
         "partner": decision.partner,

@@ -4,7 +4,7 @@ unit of work (``with sessionmaker.begin()``) owns the transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
@@ -14,6 +14,8 @@ from bot.routing import Workload
 
 # PostgreSQL channel on which a committed notification wakes the idle delivery workers (bot.outbox.Wakeup).
 OUTBOX_CHANNEL = "frontdoor_outbox"
+# How far back routing looks for each mentor's last new case (round-robin among equally loaded mentors).
+RECENT_ASSIGNMENT_DAYS = 90
 
 
 class CaseRepository:
@@ -32,11 +34,21 @@ class CaseRepository:
         self.session.add(event)
         return event
 
-    def workload(self) -> Workload:
-        """Open cases per mentor and when each last got a case: what routing weighs (one query)."""
-        open_cases = func.count(Case.id).filter(Case.status.in_(OPEN_STATUSES))
+    def workload(self, now: datetime) -> Workload:
+        """Open cases per mentor and when each last got a case: what routing weighs.
+
+        One query that reads only open cases and those assigned in the last
+        ``RECENT_ASSIGNMENT_DAYS`` (indexes on status and assigned_at), so making a case costs
+        the same in a register of many years as in a new one; reading every case, it grew with
+        the register (6 ms at 3 000 cases). A mentor with no case in that time counts as never
+        assigned: first among the tied, as the longest wait would make them anyway.
+        """
+        is_open = Case.status.in_(OPEN_STATUSES)
+        since = now - timedelta(days=RECENT_ASSIGNMENT_DAYS)
         rows = self.session.execute(
-            select(Case.mentor, open_cases, func.max(Case.assigned_at)).where(Case.mentor.is_not(None)).group_by(Case.mentor)
+            select(Case.mentor, func.count(Case.id).filter(is_open), func.max(Case.assigned_at))
+            .where(Case.mentor.is_not(None), or_(is_open, Case.assigned_at >= since))
+            .group_by(Case.mentor)
         ).all()
         return Workload(
             open_cases={mentor: count for mentor, count, _last in rows if count},
