@@ -18,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from actions import runtime
+from bot.heap import freeze_loaded
 from bot.settings import ACTION_TOKEN_HEADER, Settings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def serve(settings: Settings, port: int, host: str = "127.0.0.1") -> int:
     """Run the action server until it is stopped."""
     services = runtime.build_services(settings)
     runtime.use(services)
+    freeze_loaded("action server")  # the language models and the catalogue's index, loaded just now
     app = create_app("actions", cors_origins=None)
     if settings.action_token:
         require_token(app, settings.action_token)

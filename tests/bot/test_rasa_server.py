@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -181,3 +183,21 @@ def test_an_input_named_like_a_node_is_refused_as_rasa_refuses_it(agent: Agent) 
     target = processor.model_metadata.nlu_target
     with pytest.raises(GraphRunError, match="clashes with a node name"):
         processor.graph_runner.run(inputs={"clash": target}, targets=[target])
+
+
+def test_the_heap_is_frozen_once_the_model_is_loaded() -> None:
+    """In a process of its own, as the Rasa server: what loading the model made is left out of garbage collection."""
+    code = (
+        "import asyncio, gc, types\n"
+        "import rasa.core.run as rasa_run\n"
+        "from bot import rasa_server\n"
+        "rasa_server.install()\n"
+        "app = types.SimpleNamespace(ctx=types.SimpleNamespace())\n"
+        f"agent = asyncio.run(rasa_run.load_agent_on_start({str(MODEL)!r}, None, None, app, None))\n"
+        "print(agent.is_ready(), gc.get_freeze_count())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    ready, frozen = result.stdout.split()[-2:]
+    assert ready == "True"
+    assert int(frozen) > 100_000  # the model's objects (about 550 000), not a handful
