@@ -10,7 +10,7 @@ def test_what_was_loaded_is_left_out_and_later_garbage_is_still_collected() -> N
     code = (
         "import gc\n"
         "from bot.heap import freeze_loaded\n"
-        "loaded = [{'n': i} for i in range(200_000)]\n"
+        "loaded = [[i] for i in range(200_000)]\n"
         "frozen = freeze_loaded('test')\n"
         "cycle = []; cycle.append(cycle); del cycle\n"  # garbage made after the freeze
         "print(frozen, gc.collect())\n"
