@@ -164,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run-scaled", parents=[common], help="start it as in production on one machine: PostgreSQL, Redis, 2 Rasa, 2 workers"
     )
     scaled.add_argument("--model", type=Path, default=None, help="trained model (default: models/frontdoor.tar.gz)")
+    scaled.add_argument(
+        "--data", type=Path, default=None, help="folder of PostgreSQL's and Redis's data (default: var/scaled; kept between runs)"
+    )
 
     _add_network_work(commands, common)
     _add_catalogue(commands, common)
@@ -463,7 +466,7 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run-scaled":
         from bot.runner import run_scaled  # noqa: PLC0415 - only this command needs the process supervisor
 
-        return run_scaled(settings, model=args.model)
+        return run_scaled(settings, model=args.model, data=args.data)
     if args.command == "web":
         from bot.runner import run_web  # noqa: PLC0415 - only this command needs the process helpers
 

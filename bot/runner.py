@@ -197,10 +197,11 @@ def _start(settings: Settings, model: Path, log_dir: Path) -> list[Child]:
     return children
 
 
-def run_scaled(settings: Settings, model: Path | None = None) -> int:
+def run_scaled(settings: Settings, model: Path | None = None, data: Path | None = None) -> int:
     """``make run-scaled``: the production shape on one machine. PostgreSQL and Redis from Debian's
-    packages (data under ``var/scaled/``), two Rasa servers with their action servers, two workers."""
-    folder = PROJECT_ROOT / "var" / "scaled"
+    packages (data under ``data``, by default ``var/scaled/``), two Rasa servers with their action
+    servers, two workers."""
+    folder = (data or PROJECT_ROOT / "var" / "scaled").resolve()
     try:
         with (
             LocalPostgres(folder / "postgres", SCALED_POSTGRES_PORT) as pg,

@@ -1,7 +1,8 @@
 """``make bench``: how fast the front door answers whole conversations, beside Rasa's stock bot.
 
 Starts the front door (``frontdoor run`` on free ports, a fresh SQLite register, mentors' email
-to a local SMTP server; ``--scaled``: the ``make run-scaled`` shape) and the stock ``rasa init``
+to a local SMTP server; ``--scaled``: the ``make run-scaled`` shape, with an empty PostgreSQL
+register of its own) and the stock ``rasa init``
 bot (made and trained once under var/bench/stock), then drives each with the same two loads
 through Rasa's REST channel:
 
@@ -311,6 +312,7 @@ def main() -> int:
     )
     bots = ("frontdoor",) if args.no_stock else ("frontdoor", "stock")
     folder = Path(tempfile.mkdtemp(prefix="frontdoor-bench-"))
+    folder.chmod(0o755)  # PostgreSQL runs as its own user and keeps its data in here (--scaled)
     mail_port = free_port()
     mail = mail_sink(mail_port)
     replicas = args.replicas or (2 if args.scaled else 1)
@@ -328,7 +330,9 @@ def main() -> int:
             "RASA_TELEMETRY_ENABLED": "false",
         }
     )
-    command = [str(BIN / "frontdoor"), "run-scaled" if args.scaled else "run"]
+    # --scaled: a register of its own in the run's folder, so that every run starts from an empty one
+    # (make run-scaled keeps var/scaled; the cases of earlier runs, all still open, made routing slower run by run).
+    command = [str(BIN / "frontdoor"), "run-scaled", "--data", str(folder / "scaled")] if args.scaled else [str(BIN / "frontdoor"), "run"]
     ours = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     theirs: subprocess.Popen[bytes] | None = None
     output: list[str] = []
