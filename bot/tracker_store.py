@@ -14,16 +14,18 @@ Named in Rasa's endpoints file (``tracker_store: type: bot.tracker_store.Masking
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.core.events import Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.lemmas import open_word_classes
@@ -70,8 +72,38 @@ def _erased(events: Iterable[Mapping[str, Any]]) -> bool:
     return any(e.get("event") == "slot" and e.get("name") == ERASED_SLOT and e.get("value") is True for e in events)
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """The store's queries, built once with a bound ``sender_id``: SQLAlchemy then compiles each once
+    (Rasa builds an ORM query for every read: more time than the database took to answer it)."""
+
+    last_session: sa.sql.Select  # data of the events of the conversation's latest session, in order
+    all_sessions: sa.sql.Select  # data of all its events, in order
+    last_session_count: sa.sql.Select  # how many events its latest session has
+
+    @classmethod
+    def of(cls, table: sa.Table) -> _Statements:
+        sender = table.c.sender_id == sa.bindparam("sender_id")
+        # As Rasa's _event_query: events from the latest session start on, or all if none started.
+        start = (
+            sa.select(sa.func.max(table.c.timestamp))
+            .where(sender, table.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        in_last_session = sa.and_(sender, sa.or_(table.c.timestamp >= start, start.is_(None)))
+        return cls(
+            last_session=sa.select(table.c.data).where(in_last_session).order_by(table.c.id),
+            all_sessions=sa.select(table.c.data).where(sender).order_by(table.c.id),
+            last_session_count=sa.select(sa.func.count(table.c.id)).where(in_last_session),
+        )
+
+
 class MaskingTrackerStore(SQLTrackerStore):
     """Stores conversations in SQL with personal data masked; forgets an erased conversation."""
+
+    @functools.cached_property
+    def _statements(self) -> _Statements:
+        return _Statements.of(self.SQLEvent.__table__)
 
     _word_classes: WordClasses | None = None
     _voikko_opened = False
@@ -171,15 +203,14 @@ class MaskingTrackerStore(SQLTrackerStore):
         """
         count = tracker.__dict__.pop(_STORED_COUNT, None)
         if count is None:
-            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
-            count = stored.order_by(None).with_entities(sa.func.count(self.SQLEvent.id)).scalar() or 0
+            count = session.execute(self._statements.last_session_count, {"sender_id": tracker.sender_id}).scalar() or 0
         return int(count)
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         """Rasa's own retrieval, reading only the events' data column."""
+        query = self._statements.all_sessions if fetch_events_from_all_sessions else self._statements.last_session
         with self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
-            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+            events = [json.loads(data) for data in session.execute(query, {"sender_id": sender_id}).scalars()]
         if self.domain and events:
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
             if not fetch_events_from_all_sessions:

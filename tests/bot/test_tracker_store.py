@@ -183,3 +183,34 @@ def test_a_turn_rewrites_stored_rows_only_when_it_can_change_them(
     earlier: list[Event], new: list[Event], live: dict[str, object], expected: tuple[bool, dict[str, set[str]]]
 ) -> None:
     assert _masking_pass(earlier, [event.as_dict() for event in new], live) == expected
+
+
+def test_reads_agree_with_rasas_own_query_across_sessions(url: str, domain: Domain) -> None:
+    """The store's prebuilt statements return what Rasa's ``_event_query`` does: the latest session's
+    events (or all of them), in order, and the count a save starts from."""
+    store = MaskingTrackerStore(domain=domain, host=url)
+    chat = Conversation(store, domain, "web-5")
+    chat.turn(UserUttered("hei", {"name": "greet"}), ActionExecuted("utter_welcome"))
+    tracker = asyncio.run(store.retrieve("web-5"))
+    assert tracker is not None
+    tracker.update_with_events(
+        [
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            UserUttered("moi", {"name": "greet"}),
+        ],
+        None,
+    )
+    asyncio.run(store.save(tracker))
+    with store.session_scope() as session:
+        for all_sessions in (False, True):
+            theirs = [json.loads(row.data) for row in store._event_query(session, "web-5", all_sessions).all()]
+            query = store._statements.all_sessions if all_sessions else store._statements.last_session
+            ours = [json.loads(data) for data in session.execute(query, {"sender_id": "web-5"}).scalars()]
+            assert ours == theirs
+        latest = store._event_query(session, "web-5", fetch_events_from_all_sessions=False).count()
+        assert session.execute(store._statements.last_session_count, {"sender_id": "web-5"}).scalar() == latest
+    assert latest < len(theirs)  # two sessions: the latest is a part of the whole
+    read = asyncio.run(store.retrieve("web-5"))
+    assert read is not None and [e.as_dict()["event"] for e in read.events] == ["session_started", "action", "user"]
