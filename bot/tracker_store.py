@@ -80,6 +80,8 @@ class _Statements:
     last_session: sa.sql.Select  # data of the events of the conversation's latest session, in order
     all_sessions: sa.sql.Select  # data of all its events, in order
     last_session_count: sa.sql.Select  # how many events its latest session has
+    rows: sa.sql.Select  # id, type and data of every stored row of the conversation, in order
+    rewrite: sa.sql.Update  # one row's data (``row_id``, ``masked``), run for many rows at once
 
     @classmethod
     def of(cls, table: sa.Table) -> _Statements:
@@ -95,6 +97,8 @@ class _Statements:
             last_session=sa.select(table.c.data).where(in_last_session).order_by(table.c.id),
             all_sessions=sa.select(table.c.data).where(sender).order_by(table.c.id),
             last_session_count=sa.select(sa.func.count(table.c.id)).where(in_last_session),
+            rows=sa.select(table.c.id, table.c.type_name, table.c.data).where(sender).order_by(table.c.id),
+            rewrite=sa.update(table).where(table.c.id == sa.bindparam("row_id")).values(data=sa.bindparam("masked")),
         )
 
 
@@ -157,10 +161,7 @@ class MaskingTrackerStore(SQLTrackerStore):
         use) and rows that hold a personal value somewhere in their text. Every other row was
         masked when it was stored, and masking again would give the same text.
         """
-        table = self.SQLEvent.__table__
-        rows = session.execute(
-            sa.select(table.c.id, table.c.type_name, table.c.data).where(table.c.sender_id == sender_id).order_by(table.c.id)
-        ).all()
+        rows = session.execute(self._statements.rows, {"sender_id": sender_id}).all()
         slot_rows = [(row, json.loads(row.data)) for row in rows if row.type_name == "slot"]
         values = personal_values(event for _row, event in slot_rows)
         needles = _needles(values)
@@ -170,10 +171,13 @@ class MaskingTrackerStore(SQLTrackerStore):
             if row.type_name != "slot" and any(needle in row.data.lower() for needle in needles)
         ]
         masker = Masker(values, self.word_classes())
-        for row, event in candidates:
-            masked = _dumps(masker.event(event, live))
-            if masked != row.data:
-                session.execute(sa.update(table).where(table.c.id == row.id).values(data=masked))
+        changed = [
+            {"row_id": row.id, "masked": masked}
+            for row, event in candidates
+            if (masked := _dumps(masker.event(event, live))) != row.data
+        ]
+        if changed:
+            session.execute(self._statements.rewrite, changed)
 
     def _mask_mentions(
         self, session: Any, sender_id: str, values: Mapping[str, Iterable[str]], masker: Masker, live: Mapping[str, Any]
@@ -186,13 +190,14 @@ class MaskingTrackerStore(SQLTrackerStore):
         needles = _needles(values)
         if not needles:
             return
-        table = self.SQLEvent.__table__
-        rows = session.execute(sa.select(table.c.id, table.c.data).where(table.c.sender_id == sender_id)).all()
-        for row in rows:
+        changed = []
+        for row in session.execute(self._statements.rows, {"sender_id": sender_id}):
             if any(needle in row.data.lower() for needle in needles):
                 masked = _dumps(masker.event(json.loads(row.data), live))
                 if masked != row.data:
-                    session.execute(sa.update(table).where(table.c.id == row.id).values(data=masked))
+                    changed.append({"row_id": row.id, "masked": masked})
+        if changed:
+            session.execute(self._statements.rewrite, changed)
 
     def _stored_count(self, session: Any, tracker: DialogueStateTracker) -> int:
         """How many of the tracker's events are stored already (the rest are this turn's).
