@@ -141,7 +141,6 @@ class Load:
 
 @dataclass
 class Result:
-    latencies: list[float] = field(default_factory=list)
     errors: int = 0
     conversations: int = 0
     elapsed: float = 0.0
@@ -149,8 +148,11 @@ class Result:
     by_turn: dict[int, list[float]] = field(default_factory=dict)
 
     def record(self, turn: int, seconds: float) -> None:
-        self.latencies.append(seconds)
         self.by_turn.setdefault(turn, []).append(seconds)
+
+    @property
+    def latencies(self) -> list[float]:
+        return [seconds for values in self.by_turn.values() for seconds in values]
 
     def figures(self) -> dict[str, Any]:
         ms = [v * 1000 for v in self.latencies]
@@ -332,7 +334,7 @@ def main() -> int:
     )
     # --scaled: a register of its own in the run's folder, so that every run starts from an empty one
     # (make run-scaled keeps var/scaled; the cases of earlier runs, all still open, made routing slower run by run).
-    command = [str(BIN / "frontdoor"), "run-scaled", "--data", str(folder / "scaled")] if args.scaled else [str(BIN / "frontdoor"), "run"]
+    command = [str(BIN / "frontdoor"), *(("run-scaled", "--data", str(folder / "scaled")) if args.scaled else ("run",))]
     ours = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     theirs: subprocess.Popen[bytes] | None = None
     output: list[str] = []
@@ -345,9 +347,6 @@ def main() -> int:
         "loads": {},
     }
     began = datetime.now(timezone.utc)
-    # Conversation ids (and the emails made from them) new to this run: make run-scaled keeps its
-    # database, and a repeated email would be linked to the earlier run's open case, not make one.
-    run = began.strftime("%Y%m%d%H%M%S")
     try:
         print("bench: starting the front door", flush=True)
         wait_until_ready(ours, "the front door", output)
@@ -364,7 +363,7 @@ def main() -> int:
         }
         # Warm-up, not measured: one conversation per Rasa server (models, Voikko and lingua load on first use).
         warmed = {
-            bot: asyncio.run(drive(urls[bot], script, Load("warm-up", len(urls[bot]), 0.0, 0.1), f"{bot}-warm-up-{run}")).conversations
+            bot: asyncio.run(drive(urls[bot], script, Load("warm-up", len(urls[bot]), 0.0, 0.1), f"{bot}-warm-up")).conversations
             for bot, script in (("frontdoor", OURS), ("stock", THEIRS))
             if bot in bots
         }
@@ -374,7 +373,7 @@ def main() -> int:
                 if bot not in bots:
                     continue
                 print(f"bench: {load.name} load on {bot}: {load.users} users, {load.duration:.0f} s", flush=True)
-                result = asyncio.run(drive(urls[bot], script, load, f"{bot}-{load.name}-{run}"))
+                result = asyncio.run(drive(urls[bot], script, load, f"{bot}-{load.name}"))
                 figures["loads"][load.name][bot] = result.figures()
                 print("       " + json.dumps(figures["loads"][load.name][bot]), flush=True)
             ours_tps = figures["loads"][load.name]["frontdoor"]["turns_per_second"] or 0
