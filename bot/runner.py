@@ -1,9 +1,11 @@
 """``frontdoor run``: starts every part of the front door and stops them together.
 
-Rasa, the action server and the outbox worker run as child processes (as they would on separate
-machines); the small web server for the privacy notice and demo page runs in
-this process. The runner prints where each part listens, which optional parts
-are off and why, and ``ready`` once every part answers.
+Rasa, the action server, the outbox worker and the web part (privacy notice,
+demo page, escalation, nightly purge) run as child processes (as they would on
+separate machines), kept running by :mod:`bot.supervisor`: a part that dies is
+started again, one that keeps dying stops the runner with a non-zero status.
+The runner prints where each part listens, which optional parts are off and
+why, and ``ready`` once every part answers.
 """
 
 from __future__ import annotations
@@ -12,13 +14,11 @@ import logging
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -29,6 +29,7 @@ from bot.app import FrontDoor, create_frontdoor
 from bot.localservices import LocalPostgres, LocalRedis, ServiceError
 from bot.scheduler import start_scheduler
 from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, redis_lock_store
+from bot.supervisor import PartSpec, Supervisor
 from bot.web import start_web_server
 
 logger = logging.getLogger(__name__)
@@ -39,16 +40,6 @@ SCALED_POSTGRES_PORT = 5433
 SCALED_REDIS_PORT = 6380
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "frontdoor.tar.gz"
 START_TIMEOUT = 600.0
-
-
-@dataclass
-class Child:
-    """A started part and how to tell that it answers."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-    # None: the part has no HTTP side; running is answering.
-    health_url: str | None
 
 
 def optional_parts(settings: Settings) -> list[str]:
@@ -168,33 +159,28 @@ def _child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _start(settings: Settings, model: Path, log_dir: Path) -> list[Child]:
-    """Each Rasa server with its own action server (ports counted up from the configured ones), and the workers."""
-    env = _child_env(settings)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    parts: list[tuple[str, list[str], str | None]] = []
+def part_specs(settings: Settings, model: Path, log_dir: Path) -> list[PartSpec]:
+    """Each Rasa server with its own action server (ports counted up from the configured ones), the
+    workers, and the web part (privacy notice, demo page, escalation, nightly purge)."""
+    specs: list[PartSpec] = []
     for i in range(settings.rasa_replicas):
         suffix = f"-{i + 1}" if i else ""
         rasa_port, action_port = settings.rasa_port + i, settings.action_port + i
         action_url = f"http://127.0.0.1:{action_port}/webhook"
-        parts.append(
-            (f"actions{suffix}", [sys.executable, "-m", "bot.cli", "actions", "--port", str(action_port)],
-             f"http://127.0.0.1:{action_port}/health")
+        specs.append(
+            PartSpec(f"actions{suffix}", [sys.executable, "-m", "bot.cli", "actions", "--port", str(action_port)],
+                     f"http://127.0.0.1:{action_port}/health")
         )  # fmt: skip
-        parts.append(
-            (f"rasa{suffix}", rasa_command(settings, model, log_dir, port=rasa_port, action_url=action_url),
-             f"http://127.0.0.1:{rasa_port}/")
+        specs.append(
+            PartSpec(f"rasa{suffix}", rasa_command(settings, model, log_dir, port=rasa_port, action_url=action_url),
+                     f"http://127.0.0.1:{rasa_port}/")
         )  # fmt: skip
     for i in range(settings.outbox_workers):
         # One worker reads the Telegram bots' updates; the others only deliver.
         worker = [sys.executable, "-m", "bot.cli", "worker", *(["--no-bots"] if i else [])]
-        parts.append((f"worker{f'-{i + 1}' if i else ''}", worker, None))
-    children = []
-    for name, cmd, health in parts:
-        log = (log_dir / f"{name}-{settings.rasa_port}.out").open("ab")
-        process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        children.append(Child(name=name, process=process, health_url=health))
-    return children
+        specs.append(PartSpec(f"worker{f'-{i + 1}' if i else ''}", worker))
+    specs.append(PartSpec("web", [sys.executable, "-m", "bot.cli", "web"], f"http://127.0.0.1:{settings.web_port}/"))
+    return specs
 
 
 def run_scaled(settings: Settings, model: Path | None = None, data: Path | None = None) -> int:
@@ -223,11 +209,8 @@ def run_scaled(settings: Settings, model: Path | None = None, data: Path | None 
 
 
 @contextmanager
-def _serving(settings: Settings, *, farewell: str | None = None) -> Iterator[tuple[FrontDoor, threading.Event]]:
-    """What runs in this process: the register, the web server (privacy notice, demo page) and the
-    scheduler (escalation, nightly purge), with the event that Ctrl-C or SIGTERM sets. All stopped
-    when the ``with`` block ends; then ``farewell`` is printed."""
-    frontdoor = create_frontdoor(settings)
+def _until_signalled() -> Iterator[threading.Event]:
+    """The event that Ctrl-C or SIGTERM sets, for the ``with`` block."""
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -235,31 +218,31 @@ def _serving(settings: Settings, *, farewell: str | None = None) -> Iterator[tup
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-
-    web = start_web_server(settings, host=settings.web_host)
-    scheduler = start_scheduler(
-        frontdoor.lifecycle, settings.escalation_seconds, frontdoor.privacy, frontdoor.network.service.timezone
-    )
-    try:
-        yield frontdoor, stopping
-    finally:
-        scheduler.shutdown(wait=False)
-        frontdoor.engine.dispose()
-        web.shutdown()
-        if farewell:
-            print(farewell, flush=True)
+    yield stopping
 
 
 def run_web(settings: Settings) -> int:
-    """``frontdoor web``: the web server (privacy notice, demo page), escalation and the nightly purge,
-    for a deployment whose other parts run on their own machines."""
+    """``frontdoor web``: the web server (privacy notice, demo page), escalation and the nightly purge;
+    one per deployment (``frontdoor run`` starts it as one of its parts)."""
     settings.check()
-    with _serving(settings) as (_frontdoor, stopping):
-        print(
-            f"web:      http://localhost:{settings.web_port}/  (escalation every {settings.escalation_seconds} s, purge nightly)"
+    frontdoor = create_frontdoor(settings)
+    with _until_signalled() as stopping:
+        web = start_web_server(settings, host=settings.web_host)
+        scheduler = start_scheduler(
+            frontdoor.lifecycle, settings.escalation_seconds, frontdoor.privacy, frontdoor.network.service.timezone
         )
-        print("ready", flush=True)
-        stopping.wait()
+        try:
+            print(
+                f"web:      http://localhost:{settings.web_port}/  "
+                f"(escalation every {settings.escalation_seconds} s, purge nightly)",
+                flush=True,
+            )
+            print("ready", flush=True)
+            stopping.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            web.shutdown()
+            frontdoor.engine.dispose()
     return 0
 
 
@@ -287,18 +270,6 @@ def http_answers(url: str | None) -> bool:
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
         return False
-
-
-def _stop(children: list[Child]) -> None:
-    for child in children:
-        if child.process.poll() is None:
-            child.process.terminate()
-    deadline = time.monotonic() + 20
-    for child in children:
-        try:
-            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.process.kill()
 
 
 def _print_parts(settings: Settings, frontdoor: FrontDoor) -> None:
@@ -350,46 +321,22 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
         settings = replace(settings, bridge_token=secrets.token_urlsafe(32))
     if not settings.action_token:
         settings = replace(settings, action_token=secrets.token_urlsafe(32))
-    with _serving(settings, farewell="stopped") as (frontdoor, stopping):
-        children = _start(settings, model, PROJECT_ROOT / "var" / "run")
-        _print_parts(settings, frontdoor)
+    frontdoor = create_frontdoor(settings)
+    log_dir = PROJECT_ROOT / "var" / "run"
+    supervisor = Supervisor(
+        part_specs(settings, model, log_dir),
+        log_dir=log_dir,
+        tag=str(settings.rasa_port),
+        env=_child_env(settings),
+        cwd=PROJECT_ROOT,
+        answers=http_answers,
+    )
+    with _until_signalled() as stopping:
+        supervisor.start()
         try:
-            return _supervise(settings, children, stopping)
+            _print_parts(settings, frontdoor)
+            return supervisor.run(stopping, start_timeout=START_TIMEOUT)
         finally:
-            _stop(children)
-
-
-def _supervise(settings: Settings, children: list[Child], stopping: threading.Event) -> int:
-    """Print ``ready`` once every part answers, then wait for Ctrl-C, SIGTERM or a part stopping; the exit status."""
-    status = 0
-    pending = {c.name: c for c in children}
-    deadline = time.monotonic() + START_TIMEOUT
-    while pending and not stopping.is_set():
-        for name, child in list(pending.items()):
-            if child.process.poll() is not None:
-                print(
-                    f"error: {name} stopped while starting (see var/run/{name}-{settings.rasa_port}.out)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                return 1
-            if http_answers(child.health_url):
-                del pending[name]
-        if time.monotonic() > deadline:
-            print(f"error: {', '.join(pending)} did not answer in {START_TIMEOUT:.0f} s", file=sys.stderr, flush=True)
-            return 1
-        stopping.wait(1.0)
-    if not stopping.is_set():
-        print("ready", flush=True)
-    while not stopping.is_set():
-        for child in children:
-            if child.process.poll() is not None:
-                print(
-                    f"error: {child.name} stopped (exit {child.process.returncode}); stopping the rest",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                status = 1
-                stopping.set()
-        stopping.wait(1.0)
-    return status
+            supervisor.stop()
+            frontdoor.engine.dispose()
+            print("stopped", flush=True)

@@ -1,7 +1,8 @@
 """The whole front door, started once per test session with ``frontdoor run``
 on free ports, a fresh SQLite database and the demo network; its mentors'
 Telegram bot talks to a local Bot API stand-in and its email goes to a local
-SMTP server (aiosmtpd)."""
+SMTP server (aiosmtpd). A second stack over the Oulu network starts only for
+the tests that ask for it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,12 +27,17 @@ from bot.localservices import free_port
 from bot.settings import PROJECT_ROOT
 from tests.standins.receivers import MailServer
 from tests.standins.telegram_api import TelegramApi
+from tests.waiting import wait
 
 START_TIMEOUT = 900
 MENTOR_TOKEN = "333:e2e-mentor-token"
 MENTOR_BOT = "etuovi_mentor_bot"
 CUSTOMER_TOKEN = "444:e2e-customer-token"
 RASA_TOKEN = "e2e-rasa-api-token"
+BRIDGE_TOKEN = "e2e-bridge-token"
+# Sent to the individuals' bot before the stack starts: the door must wait for Rasa, then answer it once.
+EARLY_CHAT = 799
+EARLY_TEXT = "/start"
 
 
 @dataclass
@@ -60,6 +67,33 @@ class Stack:
         result = self.frontdoor("cases", "list", "--json")
         assert result.returncode == 0, result.stderr
         return list(json.loads(result.stdout))
+
+    def pid(self, part: str) -> int:
+        """The process id of one part of the runner (``rasa``, ``actions``, ``worker``, ``web``)."""
+        pid_file = PROJECT_ROOT / "var" / "run" / f"{part}-{self.env['FRONTDOOR_RASA_PORT']}.pid"
+        return int(pid_file.read_text(encoding="utf-8"))
+
+    def kill(self, part: str) -> int:
+        """SIGKILL one part, as a crash would; the line count of the runner's output before it (for
+        :meth:`wait_answering`)."""
+        mark = len(self.output)
+        os.kill(self.pid(part), signal.SIGKILL)
+        return mark
+
+    def wait_answering(self, part: str, since: int = 0, timeout: float = 600) -> None:
+        """Until the runner says ``part`` was restarted and answers again (a line after ``since``)."""
+        wait(
+            lambda: any(line.startswith(f"{part}: answering again") for line in self.output[since:]),
+            f"the runner to restart {part}",
+            timeout=timeout,
+            interval=0.5,
+        )
+
+    def tracker_events(self, sender: str) -> list[dict[str, Any]]:
+        """The stored conversation of ``sender`` through Rasa's HTTP API."""
+        reply = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN}, timeout=60)
+        reply.raise_for_status()
+        return list(reply.json()["events"])
 
 
 class Conversation:
@@ -97,24 +131,19 @@ def mail_server() -> Iterator[MailServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramApi, mail_server: MailServer) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("stack")
-    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
-    database_url = f"sqlite:///{folder / 'cases.db'}"
-    env = dict(os.environ)
-    for name in list(env):
-        if name.startswith("FRONTDOOR_"):
-            del env[name]
+def stack_env(folder: Path, telegram_api: TelegramApi, mail_server: MailServer, **extra: str) -> dict[str, str]:
+    """The environment of a test stack: free ports, its own database, the stand-ins; ``extra`` on top."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("FRONTDOOR_")}
     env.update(
         {
-            "FRONTDOOR_DATABASE_URL": database_url,
-            "FRONTDOOR_RASA_PORT": str(rasa_port),
-            "FRONTDOOR_ACTION_PORT": str(action_port),
-            "FRONTDOOR_WEB_PORT": str(web_port),
+            "FRONTDOOR_DATABASE_URL": f"sqlite:///{folder / 'cases.db'}",
+            "FRONTDOOR_RASA_PORT": str(free_port()),
+            "FRONTDOOR_ACTION_PORT": str(free_port()),
+            "FRONTDOOR_WEB_PORT": str(free_port()),
             "FRONTDOOR_MENTOR_TELEGRAM_TOKEN": MENTOR_TOKEN,
             "FRONTDOOR_TELEGRAM_TOKEN": CUSTOMER_TOKEN,
             "FRONTDOOR_RASA_TOKEN": RASA_TOKEN,
+            "FRONTDOOR_BRIDGE_TOKEN": BRIDGE_TOKEN,
             "FRONTDOOR_TELEGRAM_API_URL": telegram_api.url,
             "FRONTDOOR_SMTP_URL": mail_server.url,
             "FRONTDOOR_OUTBOX_POLL_SECONDS": "0.2",
@@ -123,6 +152,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramApi, m
             "RASA_TELEMETRY_ENABLED": "false",
         }
     )
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def running_stack(env: dict[str, str], telegram_api: TelegramApi, mail_server: MailServer) -> Iterator[Stack]:
+    """``frontdoor run`` with ``env`` until the block ends; fails the test session if it never gets ready."""
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "frontdoor"), "run"],
         cwd=PROJECT_ROOT,
@@ -131,7 +167,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramApi, m
         stderr=subprocess.STDOUT,
         text=True,
     )
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}", database_url, env, telegram_api, mail_server)
+    stack = Stack(
+        f"http://127.0.0.1:{env['FRONTDOOR_RASA_PORT']}",
+        f"http://127.0.0.1:{env['FRONTDOOR_WEB_PORT']}",
+        env["FRONTDOOR_DATABASE_URL"],
+        env,
+        telegram_api,
+        mail_server,
+    )
     ready = threading.Event()
 
     def read() -> None:
@@ -156,6 +199,29 @@ def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramApi, m
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramApi, mail_server: MailServer) -> Iterator[Stack]:
+    # A customer who wrote before the front door started: the door must not take it before Rasa answers.
+    telegram_api.type(CUSTOMER_TOKEN, EARLY_CHAT, EARLY_TEXT)
+    env = stack_env(tmp_path_factory.mktemp("stack"), telegram_api, mail_server)
+    with running_stack(env, telegram_api, mail_server) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def oulu_stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramApi, mail_server: MailServer) -> Iterator[Stack]:
+    """The front door over the Oulu network (networks/oulu.yml), with no Telegram bots."""
+    env = stack_env(
+        tmp_path_factory.mktemp("oulu"),
+        telegram_api,
+        mail_server,
+        FRONTDOOR_NETWORK=str(PROJECT_ROOT / "networks" / "oulu.yml"),
+    )
+    del env["FRONTDOOR_TELEGRAM_TOKEN"], env["FRONTDOOR_MENTOR_TELEGRAM_TOKEN"]
+    with running_stack(env, telegram_api, mail_server) as running:
+        yield running
 
 
 @pytest.fixture
