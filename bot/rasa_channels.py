@@ -24,6 +24,8 @@ from typing import Any
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -35,6 +37,7 @@ logger = logging.getLogger(__name__)
 TOKEN_HEADER = "X-Frontdoor-Bridge-Token"
 MAX_MESSAGE = 2000
 MAX_SENDER = 200
+MAX_MESSAGE_ID = 64
 SLOW_DOWN = {
     "fi": "Viestejä tulee nyt nopeammin kuin ehdin vastata. Odota hetki ja kirjoita sitten uudelleen.",
     "en": "Messages are coming faster than I can answer. Please wait a moment and write again.",
@@ -70,6 +73,26 @@ class Guard:
             return await on_new_message(message)
 
         return guarded
+
+
+def _agent_ready(request: Request) -> bool:
+    """Whether Rasa has its model loaded and can answer."""
+    agent = getattr(request.app.ctx, "agent", None)
+    return bool(agent is not None and agent.is_ready())
+
+
+def earlier_answers(tracker: DialogueStateTracker | None, message_id: str) -> list[dict[str, Any]] | None:
+    """The bot's answers to the stored user message ``message_id``; ``None`` when no such message is stored."""
+    answers: list[dict[str, Any]] | None = None
+    for event in tracker.events if tracker is not None else ():
+        if isinstance(event, UserUttered):
+            if answers is not None:
+                break
+            if event.message_id == message_id:
+                answers = []
+        elif isinstance(event, BotUttered) and answers is not None:
+            answers.append({"text": event.text, **{k: v for k, v in (event.data or {}).items() if v is not None}})
+    return answers
 
 
 def _bad_request(problem: str) -> HTTPResponse:
@@ -108,12 +131,18 @@ class FrontDoorRestInput(RestInput):
             status=429,
         )
 
+    async def handle(self, request: Request, guarded: NewMessage, message: UserMessage) -> None:
+        """Let Rasa answer ``message`` (the answers gather in its output channel)."""
+        await guarded(message)
+
     def blueprint(self, on_new_message: NewMessage) -> Blueprint:
         rest = Blueprint(self.blueprint_name, __name__)
         guarded = self.guard.wrap(on_new_message)
 
         @rest.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
+            if not _agent_ready(request):
+                return response.json({"status": "loading"}, status=503)
             return response.json({"status": "ok"})
 
         @rest.route("/webhook", methods=["POST"])
@@ -144,8 +173,14 @@ class FrontDoorRestInput(RestInput):
                 )
             if not self.guard.limit.allow(sender):
                 return self.slow_down(sender)
+            message_id = body.get("message_id")
+            if message_id is not None and (not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID):
+                return _bad_request(f"'message_id' must be a string of 1 to {MAX_MESSAGE_ID} characters")
+            if not _agent_ready(request):
+                return response.json({"error": "the bot is starting; send the message again in a moment"}, status=503)
             collector = CollectingOutputChannel()
-            await guarded(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
+            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata, message_id=message_id)
+            await self.handle(request, guarded, message)
             return response.json(collector.messages)
 
         return rest
@@ -240,6 +275,26 @@ class TelegramBridgeInput(FrontDoorRestInput):
         if not self.token or not hmac.compare_digest(given, self.token):
             return response.json({"error": "this channel is only for the front door's Telegram bridge"}, status=403)
         return None
+
+    async def handle(self, request: Request, guarded: NewMessage, message: UserMessage) -> None:
+        """Each Telegram update once: the bridge sends an update again until it has Rasa's answers (after a
+        restart, or when an answer was lost on the way), so an update already in the conversation is not
+        taken again; its stored answers are given instead. The conversation's lock makes the check and
+        the turn one step, whichever Rasa server the update comes to."""
+        agent = request.app.ctx.agent
+
+        async def once(message: UserMessage) -> None:
+            async with agent.lock_store.lock(message.sender_id):
+                tracker = await agent.tracker_store.retrieve(message.sender_id)
+                earlier = earlier_answers(tracker, message.message_id)
+                if earlier is None:
+                    await agent.processor.handle_message(message)
+                    return
+                logger.info("telegram bridge: an update came again; its stored answers are given")
+                for answer in earlier:
+                    await message.output_channel.send_response(message.sender_id, answer)
+
+        await (self.guard.wrap(once) if message.message_id else guarded)(message)
 
     def slow_down(self, sender: str) -> HTTPResponse:
         """200 with the text: the bridge takes any other status for Rasa being down and would say so to the person."""

@@ -104,6 +104,8 @@ class Settings:
     bridge_token: str | None = field(default=None, repr=False)
     # Where the bridge reaches Rasa; unset: this machine's Rasa port.
     rasa_url: str | None = None
+    # Every Rasa server the Telegram door may use (FRONTDOOR_RASA_URLS, comma-separated); unset: see rasa_urls.
+    rasa_servers: tuple[str, ...] = ()
     # Telegram webhook mode for individuals (unset: long polling): public HTTPS URL, secret, local port.
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = field(default=None, repr=False)
@@ -170,6 +172,7 @@ class Settings:
             telegram_api_url=(env.get("FRONTDOOR_TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/"),
             bridge_token=env.get("FRONTDOOR_BRIDGE_TOKEN") or None,
             rasa_url=(env.get("FRONTDOOR_RASA_URL") or "").rstrip("/") or None,
+            rasa_servers=tuple(u.strip().rstrip("/") for u in (env.get("FRONTDOOR_RASA_URLS") or "").split(",") if u.strip()),
             telegram_webhook_url=env.get("FRONTDOOR_TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_secret=env.get("FRONTDOOR_TELEGRAM_WEBHOOK_SECRET") or None,
             telegram_webhook_listen=env.get("FRONTDOOR_TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
@@ -236,6 +239,16 @@ class Settings:
     def rasa_base_url(self) -> str:
         """Where this machine's processes reach Rasa."""
         return self.rasa_url or f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        """Every Rasa server the Telegram door may use, preferred first: ``FRONTDOOR_RASA_URLS``, else
+        ``FRONTDOOR_RASA_URL``, else this machine's replicas (ports counted up from the Rasa port)."""
+        if self.rasa_servers:
+            return self.rasa_servers
+        if self.rasa_url:
+            return (self.rasa_url,)
+        return tuple(f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_replicas))
 
     def check(self) -> None:
         """Settings that only make sense together; the message says what to set."""

@@ -3,24 +3,31 @@
 Each Telegram chat is one Rasa conversation (the sender id is the chat id), so
 the case made there has channel ``telegram`` and the customer's news about it
 comes back to the same chat. Messages go to Rasa's ``telegram_bridge`` channel
-(token-checked); the bot's answers come back as plain text (never parsed as
-HTML) with its buttons as an inline keyboard. Works with long polling (no
-public address needed) or, with ``FRONTDOOR_TELEGRAM_WEBHOOK_URL``, as a
-webhook whose requests must carry Telegram's secret token.
+(token-checked) with the update's id, so that Rasa takes each update once
+however often it comes; the bot's answers come back as plain text (never parsed
+as HTML) with its buttons as an inline keyboard.
+
+Nothing the customer says is lost: while no Rasa server answers, the door tells
+the customer once that the answer comes in a moment and keeps asking (the
+update stays unconfirmed to Telegram meanwhile, see :mod:`bot.telegram_feed`);
+a pressed button keeps its keyboard until Rasa has answered. With several Rasa
+servers, any one that answers will do (Rasa's lock store keeps one
+conversation's turns in order).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 
 from bot.guard import ERASE_PAYLOAD
 from bot.network import language_of
@@ -38,6 +45,13 @@ RASA_TIMEOUT = 60.0
 # process runs. Keys are hashes of the payloads, so each distinct payload takes one entry however often
 # it is shown; a button older than this many others is answered as if its key were typed.
 PAYLOAD_MEMORY = 4096
+# Asking Rasa again while it cannot answer: the first wait, doubled up to the last.
+RETRY_FIRST = 0.5
+RETRY_MAX = 5.0
+# A message a running Rasa refuses this many times is given up (the customer is told to write again).
+MAX_REFUSALS = 3
+BRIDGE_PATH = "/webhooks/telegram_bridge/webhook"
+HEALTH_PATH = "/webhooks/telegram_bridge/"
 
 
 def callback_key(payload: str) -> str:
@@ -48,46 +62,192 @@ def callback_key(payload: str) -> str:
 
 
 class RasaUnavailable(Exception):
-    """Rasa did not answer; the customer is told to try again."""
+    """No Rasa server answered (down, starting, overloaded): ask again later."""
+
+
+class RasaRefused(Exception):
+    """A Rasa server answered, but not with the bot's answers to this message."""
+
+
+class RasaServers:
+    """The Rasa servers the door may use, the one that answered last asked first."""
+
+    def __init__(self, urls: tuple[str, ...], http: httpx.AsyncClient, token: str):
+        if not urls:
+            raise ValueError("the Telegram door needs at least one Rasa server")
+        self.urls = list(urls)
+        self.http = http
+        self.headers = {TOKEN_HEADER: token}
+
+    async def ask(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The bot's answers to one user turn, from the first server that gives them."""
+        problems = []
+        for url in list(self.urls):
+            try:
+                reply = await self.http.post(f"{url}{BRIDGE_PATH}", json=body, headers=self.headers, timeout=RASA_TIMEOUT)
+            except httpx.HTTPError as error:
+                problems.append(type(error).__name__)
+                continue
+            if reply.status_code == 200:
+                self._prefer(url)
+                answers = reply.json()
+                return [a for a in answers if isinstance(a, dict)] if isinstance(answers, list) else []
+            if reply.status_code in (502, 503, 504):
+                problems.append(f"HTTP {reply.status_code}")
+                continue
+            raise RasaRefused(f"HTTP {reply.status_code}")
+        raise RasaUnavailable(", ".join(problems))
+
+    def _prefer(self, url: str) -> None:
+        if self.urls[0] != url:
+            self.urls.remove(url)
+            self.urls.insert(0, url)
+
+    async def ready(self) -> bool:
+        """Whether any server has its model loaded and answers."""
+        for url in self.urls:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await self.http.get(f"{url}{HEALTH_PATH}", timeout=5.0)).status_code == 200:
+                    return True
+        return False
+
+    async def wait_ready(self, stop: asyncio.Event, interval: float = 1.0) -> bool:
+        """Until a server answers (``True``) or ``stop`` is set (``False``)."""
+        told = False
+        while not stop.is_set():
+            if await self.ready():
+                return True
+            if not told:
+                logger.info("telegram (customers): waiting for Rasa to answer before taking updates")
+                told = True
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+        return False
+
+
+def command_of(text: str) -> str | None:
+    """``start`` for ``/start`` or ``/start@etuovi_bot payload``; ``None`` for text that is not a command."""
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
 
 
 class TelegramDoor:
-    """Handlers of the individuals' bot."""
+    """What the individuals' bot does with each update; the Telegram side of one Rasa conversation per chat."""
 
     def __init__(
-        self, settings: Settings, http: httpx.AsyncClient, texts: Texts | None = None, *, payload_memory: int = PAYLOAD_MEMORY
+        self,
+        settings: Settings,
+        http: httpx.AsyncClient,
+        texts: Texts | None = None,
+        *,
+        payload_memory: int = PAYLOAD_MEMORY,
+        retry_first: float = RETRY_FIRST,
     ):
         self.settings = settings
-        self.http = http
         self.texts = texts or Texts.load()
-        self.url = f"{settings.rasa_base_url}/webhooks/telegram_bridge/webhook"
+        self.rasa = RasaServers(settings.rasa_urls, http, settings.bridge_token or "")
         # Long button payloads by their short key, least recently shown first.
         self.payloads: OrderedDict[str, str] = OrderedDict()
         self.payload_memory = payload_memory
+        self.retry_first = retry_first
+        # Chats told that the answer comes in a moment, until Rasa answers them.
+        self.waiting: set[int] = set()
 
-    def install(self, application: Application) -> None:  # type: ignore[type-arg]
-        application.add_handler(CommandHandler("start", self.start))
-        application.add_handler(CommandHandler("help", self.help))
-        application.add_handler(CommandHandler("privacy", self.privacy))
-        application.add_handler(CommandHandler("delete", self.delete))
-        application.add_handler(CallbackQueryHandler(self.button))
-        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.text))
-        application.add_handler(MessageHandler(~filters.TEXT, self.not_text))
-        application.add_error_handler(self.error)
+    async def handle(self, update: Update) -> None:
+        """One update, answered; returns once Rasa has answered it (or it was given up)."""
+        message = update.message
+        if update.callback_query is not None:
+            await self.button(update)
+        elif message is None or update.effective_chat is None:
+            return
+        elif not message.text:
+            await self.say(update, "door_text_only")
+        else:
+            await self.text(update, message.text)
 
-    async def ask_rasa(self, chat_id: int, text: str, language: str) -> list[dict[str, Any]]:
-        """One user turn; the bot's answers."""
-        body = {"sender": str(chat_id), "message": text[:MAX_MESSAGE], "metadata": {"telegram_language": language}}
-        try:
-            reply = await self.http.post(
-                self.url, json=body, headers={TOKEN_HEADER: self.settings.bridge_token or ""}, timeout=RASA_TIMEOUT
-            )
-        except httpx.HTTPError as error:
-            raise RasaUnavailable(type(error).__name__) from None
-        if reply.status_code != 200:
-            raise RasaUnavailable(f"HTTP {reply.status_code}")
-        answers = reply.json()
-        return [a for a in answers if isinstance(a, dict)] if isinstance(answers, list) else []
+    async def text(self, update: Update, text: str) -> None:
+        command = command_of(text)
+        if command == "start":
+            await self.converse(update, "/greet")
+        elif command == "help":
+            await self.say(update, "door_help")
+        elif command == "privacy":
+            language = language_of(update.effective_user)
+            await self.say(update, "door_privacy", url=self.settings.privacy_notice_url(language))
+        elif command == "delete":
+            # The dialogue asks to confirm, says what goes, and erases; the same as writing "poista tietoni".
+            await self.converse(update, ERASE_PAYLOAD)
+        else:
+            await self.converse(update, text)
+
+    async def say(self, update: Update, key: str, **values: str) -> None:
+        if update.effective_chat is not None:
+            await update.effective_chat.send_message(self.texts.say(key, language_of(update.effective_user), **values))
+
+    async def button(self, update: Update) -> None:
+        query = update.callback_query
+        assert query is not None
+        # Stops the button's spinner; a press delivered again after a restart is too old to answer, and that is fine.
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+        payload = self.payloads.get(query.data or "", query.data or "")
+        if not payload:
+            return
+
+        async def drop_keyboard() -> None:
+            # A button is pressed once: once Rasa has answered, its keyboard goes (already gone is fine).
+            with contextlib.suppress(TelegramError):
+                await query.edit_message_reply_markup(reply_markup=None)
+
+        await self.converse(update, payload, before_answers=drop_keyboard)
+
+    async def converse(self, update: Update, text: str, *, before_answers: Callable[[], Awaitable[None]] | None = None) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        language = language_of(update.effective_user)
+        with contextlib.suppress(TelegramError):
+            await chat.send_chat_action("typing")
+        body = {
+            "sender": str(chat.id),
+            "message": text[:MAX_MESSAGE],
+            "message_id": str(update.update_id),
+            "metadata": {"telegram_language": language},
+        }
+        answers = await self.answers(chat, body, language)
+        if answers is None:
+            return
+        if before_answers is not None:
+            await before_answers()
+        for answer in answers:
+            if answer.get("text"):
+                # Plain text: whatever the bot or the customer wrote is never parsed as markup.
+                await chat.send_message(str(answer["text"]), reply_markup=self.keyboard(answer.get("buttons") or []))
+
+    async def answers(self, chat: Chat, body: dict[str, Any], language: str) -> list[dict[str, Any]] | None:
+        """Rasa's answers, asked until a server gives them; ``None`` if Rasa refused the message for good."""
+        delay, refusals = self.retry_first, 0
+        while True:
+            try:
+                answers = await self.rasa.ask(body)
+            except RasaUnavailable as error:
+                if chat.id not in self.waiting:
+                    logger.warning("telegram door: no Rasa server answers (%s); asking again until one does", error)
+                    self.waiting.add(chat.id)
+                    await chat.send_message(self.texts.say("door_waiting", language))
+            except RasaRefused as error:
+                refusals += 1
+                logger.error("telegram door: Rasa refused a message (%s), attempt %d", error, refusals)
+                if refusals >= MAX_REFUSALS:
+                    self.waiting.discard(chat.id)
+                    await chat.send_message(self.texts.say("door_unavailable", language))
+                    return None
+            else:
+                self.waiting.discard(chat.id)
+                return answers
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX)
 
     def keyboard(self, buttons: list[dict[str, Any]]) -> InlineKeyboardMarkup | None:
         rows = []
@@ -107,61 +267,3 @@ class TelegramDoor:
         self.payloads.move_to_end(key)
         while len(self.payloads) > self.payload_memory:
             self.payloads.popitem(last=False)
-
-    async def converse(self, update: Update, text: str) -> None:
-        chat, message = update.effective_chat, update.effective_message
-        if chat is None or message is None:
-            return
-        language = language_of(update.effective_user)
-        await chat.send_chat_action("typing")
-        try:
-            answers = await self.ask_rasa(chat.id, text, language)
-        except RasaUnavailable as error:
-            logger.warning("telegram door: Rasa did not answer (%s)", error)
-            await chat.send_message(self.texts.say("door_unavailable", language))
-            return
-        for answer in answers:
-            if answer.get("text"):
-                # Plain text: whatever the bot or the customer wrote is never parsed as markup.
-                await chat.send_message(str(answer["text"]), reply_markup=self.keyboard(answer.get("buttons") or []))
-
-    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.converse(update, "/greet")
-
-    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.effective_chat:
-            await update.effective_chat.send_message(self.texts.say("door_help", language_of(update.effective_user)))
-
-    async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        language = language_of(update.effective_user)
-        if update.effective_chat:
-            url = self.settings.privacy_notice_url(language)
-            await update.effective_chat.send_message(self.texts.say("door_privacy", language, url=url))
-
-    async def delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # The dialogue asks to confirm, says what goes, and erases; the same as writing "poista tietoni".
-        await self.converse(update, ERASE_PAYLOAD)
-
-    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        if message and message.text:
-            await self.converse(update, message.text)
-
-    async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.effective_chat and update.effective_message:
-            await update.effective_chat.send_message(self.texts.say("door_text_only", language_of(update.effective_user)))
-
-    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        if query is None:
-            return
-        await query.answer()
-        payload = self.payloads.get(query.data or "", query.data or "")
-        # A button is pressed once: its keyboard goes away (already gone is fine).
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(reply_markup=None)
-        if payload:
-            await self.converse(update, payload)
-
-    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        logger.error("telegram door: %s", type(context.error).__name__ if context.error else "unknown error")

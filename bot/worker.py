@@ -31,11 +31,14 @@ from bot.notifiers.telegram import TelegramNotifier
 from bot.notifiers.webhook import WebhookNotifier
 from bot.outbox import DeliveryPolicy, OutboxWorker, Wakeup
 from bot.telegram_door import TelegramDoor
+from bot.telegram_feed import UpdateRelay, WebhookServer, poll
 
 logger = logging.getLogger(__name__)
 
 # How long to wait before asking an unreachable Bot API again at start-up.
 TELEGRAM_RETRY_SECONDS = 15.0
+# How long the bots may take to finish what they are doing when the worker stops.
+STOP_GRACE = 5.0
 
 
 def make_bot(token: str, api_url: str) -> Bot:
@@ -85,7 +88,8 @@ class TelegramSide:
         self.notifiers = notifiers
         self.stop = stop
         self.application: Application | None = None  # type: ignore[type-arg]
-        self.customer_app: Application | None = None  # type: ignore[type-arg]
+        self.relay: UpdateRelay | None = None
+        self.webhook: WebhookServer | None = None
         self.http: httpx.AsyncClient | None = None
         self.bots: list[Bot] = []
 
@@ -104,35 +108,35 @@ class TelegramSide:
         logger.info("telegram (mentors): polling as @%s", app.bot.username)
 
     async def customers(self, token: str) -> None:
-        """The individuals' bot: the Telegram door to the conversation, and news about their case."""
+        """The individuals' bot: the Telegram door to the conversation, and news about their case.
+
+        News go out as soon as the Bot API answers; updates are taken only once a Rasa server answers,
+        and each is confirmed to Telegram only after it has been answered (:mod:`bot.telegram_feed`)."""
         settings = self.frontdoor.settings
-        app = Application.builder().bot(make_bot(token, settings.telegram_api_url)).build()
-        self.http = httpx.AsyncClient()
-        TelegramDoor(settings, self.http).install(app)
-        if not await _until_ready("telegram (customers)", app.initialize, self.stop):
+        bot = make_bot(token, settings.telegram_api_url)
+        if not await _until_ready("telegram (customers)", bot.initialize, self.stop):
             return
-        self.customer_app = app
-        await app.start()
-        assert app.updater is not None
-        updates = ["message", "callback_query"]
+        self.bots.append(bot)
+        self.notifiers["telegram_customer"] = TelegramNotifier(bot)
+        self.http = httpx.AsyncClient()
+        door = TelegramDoor(settings, self.http)
+        if not await door.rasa.wait_ready(self.stop):
+            return
+        self.relay = UpdateRelay(door.handle)
         if settings.telegram_webhook_url:
-            await app.updater.start_webhook(
-                listen=settings.telegram_webhook_listen,
-                port=settings.telegram_webhook_port,
-                url_path="telegram",
-                webhook_url=settings.telegram_webhook_url,
-                secret_token=settings.telegram_webhook_secret,
-                allowed_updates=updates,
+            self.webhook = WebhookServer(bot, self.relay, settings.telegram_webhook_secret or "")
+            await self.webhook.start(
+                settings.telegram_webhook_listen, settings.telegram_webhook_port, settings.telegram_webhook_url
             )
             logger.info(
                 "telegram (customers): webhook on %s:%s/telegram",
                 settings.telegram_webhook_listen,
                 settings.telegram_webhook_port,
             )
+            await self.stop.wait()
         else:
-            await app.updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=updates)
-            logger.info("telegram (customers): polling as @%s", app.bot.username)
-        self.notifiers["telegram_customer"] = TelegramNotifier(app.bot)
+            logger.info("telegram (customers): polling as @%s", bot.username)
+            await poll(bot, self.relay, self.stop)
 
     async def sender(self, what: str, token: str, channel: str) -> None:
         """A bot that only sends (another worker reads its updates): notifications for ``channel``."""
@@ -143,11 +147,14 @@ class TelegramSide:
             logger.info("%s: sending only (updates are read by another worker)", what)
 
     async def close(self) -> None:
+        if self.webhook is not None:
+            await self.webhook.close()
+        if self.relay is not None:
+            await self.relay.close()
         for bot in self.bots:
             await bot.shutdown()
-        for app in (self.application, self.customer_app):
-            if app is None:
-                continue
+        app = self.application
+        if app is not None:
             if app.updater and app.updater.running:
                 await app.updater.stop()
             await app.stop()
@@ -194,6 +201,9 @@ async def serve(frontdoor: FrontDoor, stop: asyncio.Event, *, bots: bool = True)
     try:
         await worker.run(stop)
     finally:
+        # The door confirms to Telegram what it has answered before it goes (a moment at most).
+        if tasks:
+            await asyncio.wait(tasks, timeout=STOP_GRACE)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

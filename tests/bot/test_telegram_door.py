@@ -1,9 +1,10 @@
-"""The individuals' Telegram door without Rasa: webhook mode checks Telegram's secret token,
-a Rasa that does not answer gets the customer a clear message, long payloads fit Telegram."""
+"""The individuals' Telegram door without Rasa: no update is taken before Rasa answers, webhook mode
+needs HTTPS and a secret, long payloads fit Telegram, commands are read as Telegram writes them.
+With Rasa: tests/e2e/test_telegram.py and tests/e2e/test_telegram_outage.py."""
 
 from __future__ import annotations
 
-import json
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ import requests
 from bot.app import FrontDoor, create_frontdoor
 from bot.localservices import free_port
 from bot.settings import Settings, SettingsError
-from bot.telegram_door import CALLBACK_LIMIT, TelegramDoor, callback_key
+from bot.telegram_door import CALLBACK_LIMIT, TelegramDoor, callback_key, command_of
 from tests.bot.delivery import CUSTOMER_TOKEN, delivery_settings, running_worker
 from tests.standins.telegram_api import TelegramApi
 from tests.waiting import wait
@@ -40,46 +41,18 @@ def webhook_app(tmp_path: Path, api: TelegramApi) -> Iterator[tuple[FrontDoor, i
     app.engine.dispose()
 
 
-def update(chat: int, text: str) -> bytes:
-    message = {
-        "message_id": 1,
-        "date": 1795000000,
-        "chat": {"id": chat, "type": "private"},
-        "from": {"id": chat, "is_bot": False, "first_name": "Eino", "language_code": "fi"},
-        "text": text,
-    }
-    return json.dumps({"update_id": 1, "message": message}).encode()
-
-
-def test_webhook_mode_takes_only_requests_with_telegrams_secret_token(
-    webhook_app: tuple[FrontDoor, int], api: TelegramApi
-) -> None:
+def test_the_door_takes_no_updates_while_rasa_has_not_answered(webhook_app: tuple[FrontDoor, int], api: TelegramApi) -> None:
     app, port = webhook_app
-    url = f"http://127.0.0.1:{port}/telegram"
+    api.type(CUSTOMER_TOKEN, 900, "hei")
     with running_worker(app):
-        wait(lambda: api.bots[CUSTOMER_TOKEN].webhook, "setWebhook")
-        registered = api.bots[CUSTOMER_TOKEN].webhook
-        assert registered["url"] == "https://etuovi.example.org/telegram" and registered["secret_token"] == SECRET
-
-        def post(headers: dict[str, str]) -> int:
-            return requests.post(
-                url, data=update(900, "hei"), headers={"Content-Type": "application/json", **headers}, timeout=10
-            ).status_code
-
-        assert wait(lambda: _answers(post, {}), "the webhook server") == 403
-        assert post({"X-Telegram-Bot-Api-Secret-Token": "wrong"}) == 403
-        assert not api.sent_to(CUSTOMER_TOKEN, 900)
-        assert post({"X-Telegram-Bot-Api-Secret-Token": SECRET}) == 200
-        # Taken in: the door asks Rasa, which is down, and the customer hears so.
-        reply = api.wait_for(lambda: api.sent_to(CUSTOMER_TOKEN, 900), what="the reply")
-    assert "Palvelu ei juuri nyt vastaa" in reply[0]["text"] and "ei tallentunut" in reply[0]["text"]
-
-
-def _answers(post: object, headers: dict[str, str]) -> int | None:
-    try:
-        return post(headers)  # type: ignore[operator, no-any-return]
-    except requests.ConnectionError:
-        return None
+        # The customers' news channel joins at once; the door itself waits for Rasa.
+        wait(lambda: "getMe" in api.bots[CUSTOMER_TOKEN].calls, "the door's getMe")
+        time.sleep(3)
+        assert not api.bots[CUSTOMER_TOKEN].webhook
+        assert "getUpdates" not in api.bots[CUSTOMER_TOKEN].calls
+        with pytest.raises(requests.ConnectionError):
+            requests.post(f"http://127.0.0.1:{port}/telegram", data=b"{}", timeout=5)
+    assert not api.sent_to(CUSTOMER_TOKEN, 900)
 
 
 def test_webhook_mode_needs_https_and_a_secret() -> None:
@@ -111,3 +84,17 @@ def test_the_door_remembers_a_bounded_number_of_long_payloads() -> None:
     door.keyboard([{"title": "again", "payload": long[0]}])  # shown again: the newest now
     door.keyboard([{"title": "x", "payload": long[3]}])
     assert list(door.payloads.values()) == [long[2], long[0], long[3]]
+
+
+def test_commands_are_read_as_telegram_writes_them() -> None:
+    assert command_of("/start") == "start"
+    assert command_of("/Start@etuovi_bot partner-x") == "start"
+    assert command_of("/delete now") == "delete"
+    assert command_of("hei /start") is None and command_of("/") is None
+
+
+def test_the_door_asks_every_rasa_server_it_is_given() -> None:
+    assert Settings(rasa_port=5105, rasa_replicas=2).rasa_urls == ("http://127.0.0.1:5105", "http://127.0.0.1:5106")
+    assert Settings(rasa_url="http://rasa-a:5005").rasa_urls == ("http://rasa-a:5005",)
+    env = {"FRONTDOOR_RASA_URLS": "http://rasa-b:5005/, http://rasa-a:5005", "FRONTDOOR_RASA_URL": "http://x:1"}
+    assert Settings.from_env(env).rasa_urls == ("http://rasa-b:5005", "http://rasa-a:5005")

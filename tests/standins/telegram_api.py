@@ -4,7 +4,8 @@ It implements the methods the front door uses (getMe, sendMessage,
 editMessageText, editMessageReplyMarkup, answerCallbackQuery, getUpdates with
 long polling, sendChatAction, setWebhook, deleteWebhook) for any number of bot tokens, records what each bot sent, lets
 a test play a user (a message, a command, a button press) and injects faults:
-HTTP errors and 429 with ``retry_after`` for a number of calls.
+HTTP errors and 429 with ``retry_after`` for a number of calls, and a call held
+until the test releases it (to kill the bot's process while it waits).
 """
 
 from __future__ import annotations
@@ -27,6 +28,21 @@ class Fault:
     times: int
     status: int = 500
     retry_after: int | None = None
+
+
+@dataclass
+class Hold:
+    """Keeps the bot's next ``method`` call for ``chat`` waiting until released; that call then fails
+    (as if the Bot API went away) and nothing is recorded as sent."""
+
+    token: str
+    method: str
+    chat: int
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -60,6 +76,7 @@ class TelegramApi:
     def __init__(self) -> None:
         self.bots: dict[str, BotState] = {}
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self.lock = threading.Condition()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -79,6 +96,27 @@ class TelegramApi:
         with self.lock:
             state = self.bots[token] = BotState(token, username, 7000 + len(self.bots))
             return state
+
+    def hold(self, token: str, method: str, chat: int) -> Hold:
+        """Keep the next ``method`` call of bot ``token`` for ``chat`` waiting (see :class:`Hold`)."""
+        hold = Hold(token, method, chat)
+        with self.lock:
+            self.holds.append(hold)
+        return hold
+
+    def _held(self, token: str, method: str, params: dict[str, Any]) -> bool:
+        """Whether this call was held (and has now been released)."""
+        with self.lock:
+            hold = next(
+                (h for h in self.holds if (h.token, h.method, str(h.chat)) == (token, method, str(params.get("chat_id")))),
+                None,
+            )
+            if hold is None:
+                return False
+            self.holds.remove(hold)
+        hold.arrived.set()
+        hold.released.wait(timeout=600)
+        return True
 
     def fail(self, method: str, times: int, status: int = 500, retry_after: int | None = None) -> None:
         with self.lock:
@@ -162,6 +200,8 @@ class TelegramApi:
 
     def call(self, token: str, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """One Bot API call: (HTTP status, JSON body)."""
+        if self._held(token, method, params):
+            return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway: stand-in held this call"}
         with self.lock:
             state = self.bots.get(token)
             if state is None:
