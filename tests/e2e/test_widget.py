@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 
 from tests.e2e.conftest import Stack
 from tests.waiting import wait
@@ -36,7 +36,12 @@ def page(browser: Browser, stack: Stack) -> Iterator[Page]:
     context = browser.new_context(locale="fi-FI")
     page = context.new_page()
     page.alerts = []  # type: ignore[attr-defined]
-    page.on("dialog", lambda dialog: (page.alerts.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+
+    def dismiss(dialog: Dialog) -> None:
+        page.alerts.append(dialog.message)  # type: ignore[attr-defined]
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     page.goto(f"{stack.web_url}/")
     yield page
     context.close()

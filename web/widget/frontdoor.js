@@ -9,9 +9,16 @@
  * writes is rendered as text (textContent), never as HTML; only http(s)
  * addresses become links. The conversation survives a page reload: the
  * session id and the messages shown are kept in localStorage.
+ * Offline: a lost connection is announced in a polite status region until it
+ * is back; what the customer sends meanwhile is shown once, marked as
+ * waiting, and goes out once after the reconnect (also a message the server
+ * had not confirmed when the connection dropped). A reconnect re-joins the
+ * session and never shows the conversation again.
  * Accessibility (WCAG 2.1 AA): a real <button> launcher with aria-expanded,
  * a labelled region, messages in an ARIA live log, labelled input, visible
- * focus, Escape closes and returns focus, contrast >= 4.5:1.
+ * focus, Escape closes and returns focus, contrast >= 4.5:1, targets of at
+ * least 44 x 44 px, and on narrow or short screens (or zoomed in) the open chat
+ * fills the viewport without horizontal scrolling (frontdoor.css).
  */
 (function () {
   "use strict";
@@ -31,21 +38,24 @@
       open: "Kysy osaamisverkostolta", title: "Osaamisverkoston etuovi", close: "Sulje keskustelu",
       log: "Keskustelu", input: "Kirjoita viestisi", send: "Lähetä", restart: "Aloita alusta",
       typing: "Etuovi kirjoittaa…", welcome: "Hei! Kerro omin sanoin, mitä tarvitset – koulutusta henkilöstölle, oppisopimusta, harjoittelijaa, työtä tai opiskelupaikkaa. Ohjaan sinut oikealle asiantuntijalle.",
-      you: "Sinä", bot: "Etuovi", offline: "Yhteys katkesi. Yritän yhdistää uudelleen…", language: "Kieli", choices: "Vastausvaihtoehdot",
+      you: "Sinä", bot: "Etuovi", offline: "Yhteys katkesi. Yritän yhdistää uudelleen… Viestisi lähtevät, kun yhteys palaa.", language: "Kieli", choices: "Vastausvaihtoehdot",
+      connecting: "Yhteyttä ei vielä saatu. Yritän uudelleen… Viestisi lähtevät, kun yhteys aukeaa.", waiting: "Odottaa yhteyttä",
       privacy: "Tietosuojaseloste"
     },
     en: {
       open: "Ask the competence network", title: "The network's front door", close: "Close the chat",
       log: "Conversation", input: "Type your message", send: "Send", restart: "Start over",
       typing: "The front door is typing…", welcome: "Hello! Tell me in your own words what you need – training for staff, an apprenticeship, a trainee, a job or a place to study. I will put you in touch with the right expert.",
-      you: "You", bot: "Front door", offline: "Connection lost. Reconnecting…", language: "Language", choices: "Answer options",
+      you: "You", bot: "Front door", offline: "Connection lost. Reconnecting… Your messages will be sent when it is back.", language: "Language", choices: "Answer options",
+      connecting: "No connection yet. Trying again… Your messages will be sent once connected.", waiting: "Waiting for the connection",
       privacy: "Privacy notice"
     },
     sv: {
       open: "Fråga kompetensnätverket", title: "Nätverkets ingång", close: "Stäng chatten",
       log: "Samtal", input: "Skriv ditt meddelande", send: "Skicka", restart: "Börja om",
       typing: "Ingången skriver…", welcome: "Hej! Berätta med egna ord vad du behöver – utbildning för personalen, läroavtal, en praktikant, ett jobb eller en studieplats. Jag hjälper dig vidare till rätt sakkunnig.",
-      you: "Du", bot: "Ingången", offline: "Anslutningen bröts. Ansluter igen…", language: "Språk", choices: "Svarsalternativ",
+      you: "Du", bot: "Ingången", offline: "Anslutningen bröts. Ansluter igen… Dina meddelanden skickas när anslutningen är tillbaka.", language: "Språk", choices: "Svarsalternativ",
+      connecting: "Ingen anslutning ännu. Försöker igen… Dina meddelanden skickas när anslutningen öppnas.", waiting: "Väntar på anslutningen",
       privacy: "Dataskyddsbeskrivning"
     }
   };
@@ -107,6 +117,7 @@
   var panel = el("section", { id: "fdw-panel", class: "fdw-panel", "aria-labelledby": "fdw-title", hidden: "" });
   var header = el("div", { class: "fdw-header" });
   var title = el("h2", { id: "fdw-title", class: "fdw-title" });
+  var tools = el("div", { class: "fdw-tools" });
   var languageLabel = el("label", { for: "fdw-language", class: "fdw-visually-hidden" });
   var language = el("select", { id: "fdw-language", class: "fdw-language" });
   [["fi", "Suomi"], ["en", "English"], ["sv", "Svenska"]].forEach(function (pair) {
@@ -115,6 +126,8 @@
   });
   var restart = el("button", { type: "button", class: "fdw-restart" });
   var close = el("button", { type: "button", class: "fdw-close" });
+  // The connection's state: empty while connected (a live region present from the start is announced reliably).
+  var status = el("p", { class: "fdw-status", role: "status", "aria-live": "polite", "aria-atomic": "true" });
   var log = el("div", { class: "fdw-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
   var typing = el("p", { class: "fdw-typing", role: "status", hidden: "" });
   var choices = el("div", { class: "fdw-choices", role: "group" });
@@ -124,15 +137,18 @@
   var send = el("button", { type: "submit", class: "fdw-send" });
   var privacy = el("a", { class: "fdw-privacy", target: "_blank", rel: "noopener" });
 
+  // Title and close on the first row, the language and "start over" on a row of their own: close always fits.
   header.appendChild(title);
-  header.appendChild(languageLabel);
-  header.appendChild(language);
-  header.appendChild(restart);
   header.appendChild(close);
+  header.appendChild(tools);
+  tools.appendChild(languageLabel);
+  tools.appendChild(language);
+  tools.appendChild(restart);
   form.appendChild(inputLabel);
   form.appendChild(input);
   form.appendChild(send);
   panel.appendChild(header);
+  panel.appendChild(status);
   panel.appendChild(log);
   panel.appendChild(typing);
   panel.appendChild(choices);
@@ -159,15 +175,42 @@
     privacy.textContent = t("privacy");
     privacy.setAttribute("href", new URL("../privacy/" + state.language + ".html", BASE).href);
     privacy.setAttribute("lang", state.language);
+    announce(connection);
+  }
+
+  // The connection as the customer is told: "" while all is well (also while connecting the first
+  // time), "offline" once it was lost (the client keeps trying), "connecting" while a first
+  // connection keeps failing. One text per state: a screen reader hears it once, not per attempt.
+  var connection = "";
+  var everJoined = false;
+
+  function announce(what) {
+    connection = what || "";
+    if (status.textContent !== (connection ? t(connection) : "")) status.textContent = connection ? t(connection) : "";
+    state.history.forEach(mark);
+  }
+
+  // A message waiting for the connection says so while the connection is away.
+  function mark(entry) {
+    if (entry.from !== "user" || !entry.id) return;
+    var item = log.querySelector('[data-fdw-id="' + entry.id + '"]');
+    if (!item) return;
+    var note = item.querySelector(".fdw-waiting");
+    var waiting = Boolean(entry.waiting && connection);
+    if (waiting && !note) item.appendChild(el("span", { class: "fdw-waiting" }, t("waiting")));
+    if (note && !waiting) item.removeChild(note);
+    if (note && waiting) note.textContent = t("waiting");
   }
 
   function show(entry) {
     var item = el("div", { class: "fdw-message fdw-" + entry.from });
+    if (entry.id) item.setAttribute("data-fdw-id", entry.id);
     item.appendChild(el("span", { class: "fdw-visually-hidden" }, (entry.from === "user" ? t("you") : t("bot")) + ": "));
     var text = el("p", { class: "fdw-text" });
     fill(text, entry.text || "");
     item.appendChild(text);
     log.appendChild(item);
+    mark(entry);
     log.scrollTop = log.scrollHeight;
   }
 
@@ -181,6 +224,7 @@
       });
       choices.appendChild(choice);
     });
+    log.scrollTop = log.scrollHeight;  // the buttons took room from the log: its last message stays in view
   }
 
   function render() {
@@ -193,11 +237,43 @@
 
   var socket = null;
   var typingTimer = null;
+  // The session joined on this connection (session_confirm came): only then do messages go out, so
+  // that the answers reach this socket.
+  var joined = false;
+  // Messages sent but not yet confirmed by the server (its acknowledgement comes after the answer).
+  // If the connection drops first, they go out again after the reconnect: the server may not have
+  // had them (a dead connection can swallow what is written into it until the client notices).
+  var inflight = [];
+  var RESEND_WITHIN = 120000;
 
   function setTyping(on) {
     window.clearTimeout(typingTimer);
     typing.hidden = !on;
     if (on) typingTimer = window.setTimeout(function () { typing.hidden = true; }, 30000);
+  }
+
+  function join() {
+    joined = false;
+    if (socket && socket.connected) socket.emit("session_request", { session_id: state.session });
+  }
+
+  // Everything waiting goes out, oldest first, once the session is joined.
+  function flush() {
+    if (!socket || !socket.connected || !joined) return;
+    var waiting = state.history.filter(function (entry) { return entry.from === "user" && entry.waiting; });
+    if (!waiting.length) return;
+    waiting.forEach(function (entry) {
+      var sending = { entry: entry, payload: typeof entry.payload === "string" ? entry.payload : entry.text, at: Date.now() };
+      delete entry.waiting;
+      delete entry.payload;
+      inflight.push(sending);
+      socket.emit("user_uttered", { message: sending.payload, session_id: state.session }, function () {
+        inflight = inflight.filter(function (other) { return other !== sending; });
+      });
+      mark(entry);
+    });
+    save();
+    setTyping(true);
   }
 
   function forget() {
@@ -206,8 +282,9 @@
     var last = state.history.filter(function (entry) { return entry.from === "bot"; }).slice(-1);
     state.session = newSession();
     state.history = last;
+    inflight = [];
     save();
-    if (socket) socket.emit("session_request", { session_id: state.session });
+    join();
     render();
   }
 
@@ -225,32 +302,59 @@
     offer(buttons);
   }
 
+  function lost() {
+    joined = false;
+    setTyping(false);
+    // What the server had not confirmed waits again (in the order it was said), unless it is old.
+    var now = Date.now();
+    inflight.forEach(function (sending) {
+      if (now - sending.at > RESEND_WITHIN || state.history.indexOf(sending.entry) < 0) return;
+      sending.entry.waiting = true;
+      sending.entry.payload = sending.payload;
+    });
+    inflight = [];
+    save();
+    announce("offline");
+  }
+
   function connect() {
     if (socket || !window.io) return;
-    socket = window.io(SERVER, { transports: ["websocket"], reconnection: true });
-    socket.on("connect", function () {
-      socket.emit("session_request", { session_id: state.session });
+    socket = window.io(SERVER, { transports: ["websocket"], reconnection: true, reconnectionDelayMax: 5000 });
+    socket.on("connect", join);
+    socket.on("session_confirm", function () {
+      joined = true;
+      everJoined = true;
+      announce("");
+      flush();
     });
     socket.on("bot_uttered", received);
-    socket.on("disconnect", function () { setTyping(false); });
+    socket.on("disconnect", function (reason) {
+      lost();
+      // The server closed this socket itself: the client does not retry on its own then.
+      if (reason === "io server disconnect") socket.connect();
+    });
+    function trying() { if (!connection) announce(everJoined ? "offline" : "connecting"); }
+    socket.on("connect_error", trying);
+    socket.io.on("reconnect_attempt", trying);
   }
 
   function say(payload, shown) {
     var text = (shown || payload || "").trim();
     if (!text) return;
-    var entry = { from: "user", text: text.slice(0, MAX_LENGTH) };
+    var entry = { from: "user", text: text.slice(0, MAX_LENGTH), id: newSession().slice(0, 12), waiting: true };
+    if (payload !== entry.text) entry.payload = payload.slice(0, MAX_LENGTH);
     state.history.push(entry);
     save();
     show(entry);
     offer([]);
-    setTyping(true);
-    if (socket) socket.emit("user_uttered", { message: payload.slice(0, MAX_LENGTH), session_id: state.session });
+    flush();
   }
 
   function open(focusInput) {
     state.open = true;
     save();
     panel.hidden = false;
+    root.classList.add("fdw-open");  // on a narrow screen the chat fills it and the launcher steps aside
     launcher.setAttribute("aria-expanded", "true");
     connect();
     if (focusInput) input.focus();
@@ -260,6 +364,7 @@
     state.open = false;
     save();
     panel.hidden = true;
+    root.classList.remove("fdw-open");
     launcher.setAttribute("aria-expanded", "false");
     launcher.focus();
   }
@@ -279,8 +384,9 @@
   restart.addEventListener("click", function () {
     state.session = newSession();
     state.history = [];
+    inflight = [];
     save();
-    if (socket) socket.emit("session_request", { session_id: state.session });
+    join();
     render();
     input.focus();
   });
