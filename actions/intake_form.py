@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -24,6 +25,12 @@ def _switched_language(tracker: Tracker) -> bool:
     return False
 
 
+def _latest_entity(tracker: Tracker, entity: str) -> str | None:
+    """The value of the latest message's last ``entity`` (as a slot mapping would take it)."""
+    values = [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity]
+    return str(values[-1]) if values and values[-1] else None
+
+
 class ValidateIntakeForm(FormValidationAction):
     """Asks only what the case needs and re-asks, with the reason, what is not valid."""
 
@@ -43,12 +50,19 @@ class ValidateIntakeForm(FormValidationAction):
         services = await resolve(self._services)
         return services.intake.required_slots(tracker.slots)
 
-    async def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    async def _validate(
+        self,
+        slot: str,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        slots: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         if _switched_language(tracker):
             # "Could we continue in English?" is not a name: ask again in the new language.
             return {slot: None}
         services = await resolve(self._services)
-        result = services.intake.check(slot, value, tracker.slots)
+        result = services.intake.check(slot, value, tracker.slots if slots is None else slots)
         if result.problem:
             say(services, dispatcher, tracker, f"invalid.{result.problem}", value=str(value)[:80])
             return {slot: None}
@@ -77,7 +91,13 @@ class ValidateIntakeForm(FormValidationAction):
     async def validate_municipality(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return await self._validate("municipality", value, dispatcher, tracker)
+        # The place as named beside the municipality ("Haukipudas" → Oulu): an answer's own, or,
+        # for a municipality given before the form, the one the slot kept with it.
+        named = _latest_entity(tracker, "place_named")
+        if named is None and tracker.get_slot("requested_slot") != "municipality":
+            named = tracker.get_slot("place_named")
+        slots = {**tracker.slots, "place_named": named}
+        return await self._validate("municipality", value, dispatcher, tracker, slots)
 
     async def validate_sector(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

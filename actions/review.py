@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import AllSlotsReset, SlotSet
+from rasa_sdk.events import AllSlotsReset, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import FrontDoorAction, Services, contact_text, say
@@ -18,7 +18,13 @@ def forget_intake(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 class ActionReviewIntake(FrontDoorAction):
-    """Shows the summary to confirm, or, without consent, says how to reach the network."""
+    """Shows the summary to confirm, or, without consent, says how to reach the network.
+
+    Shown again for any answer that neither confirms nor corrects it (data/rules):
+    nothing is sent until the customer confirms what they see. A role given at
+    the review ("työnantaja") can call for details not asked yet: the form asks
+    them first, and the summary follows.
+    """
 
     def name(self) -> str:
         return "action_review_intake"
@@ -27,6 +33,8 @@ class ActionReviewIntake(FrontDoorAction):
         if tracker.get_slot("consent") is not True:
             say(services, dispatcher, tracker, "consent_refused", contact=contact_text(services.frontdoor))
             return forget_intake(tracker)
+        if services.intake.missing(tracker.slots):
+            return [SlotSet("awaiting_confirmation", False), FollowupAction("intake_form")]
         language = tracker.get_slot("language") or "fi"
         say(services, dispatcher, tracker, "summary", **services.intake.summary(tracker.slots, language))
         return [SlotSet("awaiting_confirmation", True)]

@@ -63,6 +63,10 @@ class IntakeRules:
             required.append("sector")
         return required
 
+    def missing(self, slots: Mapping[str, Any]) -> list[str]:
+        """The required slots not filled yet (a skipped one is filled)."""
+        return [slot for slot in self.required_slots(slots) if slots.get(slot) is None]
+
     def check(self, slot: str, value: Any, slots: Mapping[str, Any]) -> FieldResult:
         """Check an answer for ``slot``; the problem is a response name suffix."""
         if slot in ("customer_type", "consent"):
@@ -85,7 +89,7 @@ class IntakeRules:
                 return FieldResult({"phone": SKIPPED})
             checked = check_phone(text)
         elif slot == "municipality":
-            return self._check_municipality(text)
+            return self._check_municipality(text, slots.get("place_named"))
         elif slot == "sector":
             return self._check_sector(text)
         else:
@@ -94,11 +98,28 @@ class IntakeRules:
             return FieldResult(problem=checked.problem)
         return FieldResult({slot: checked.value})
 
-    def _check_municipality(self, text: str) -> FieldResult:
+    def _check_municipality(self, text: str, named: Any) -> FieldResult:
+        """The current municipality, and the former municipality or district the customer named.
+
+        The NLU fills ``municipality`` with the current name ("Haukiputaalla" →
+        Oulu) and ``place_named`` with the place as named (Haukipudas), so the
+        answer may come here as either; the former name is kept when it lies in
+        the municipality found.
+        """
         place = self.municipalities.resolve(text)
         if place is None:
             return FieldResult(problem="municipality_unknown")
-        return FieldResult({"municipality": place.municipality, "place_named": place.former})
+        former = place.former or self.former_place(place.municipality, named)
+        return FieldResult({"municipality": place.municipality, "place_named": former})
+
+    def former_place(self, municipality: Any, named: Any) -> str | None:
+        """``named`` if it is a former municipality or district of ``municipality`` ("Haukipudas" of Oulu)."""
+        if not given(municipality) or not given(named):
+            return None
+        place = self.municipalities.resolve(str(named))
+        if place is None or place.former is None or place.municipality != municipality:
+            return None
+        return place.former
 
     def _check_sector(self, text: str) -> FieldResult:
         if is_skip(text):
@@ -133,6 +154,11 @@ class IntakeRules:
             value = slots.get(name)
             return str(value) if given(value) else missing
 
+        municipality = show("municipality")
+        former = self.former_place(slots.get("municipality"), slots.get("place_named"))
+        if former:
+            municipality = f"{municipality} ({former})"
+
         return {
             "need_name": need.name(language),
             "customer_type_name": customer.get(language, show("customer_type")),
@@ -140,7 +166,7 @@ class IntakeRules:
             "organization": show("organization"),
             "email": show("email"),
             "phone": show("phone"),
-            "municipality": show("municipality"),
+            "municipality": municipality,
             "sector_name": sector.name(language) if sector else missing,
         }
 
@@ -172,7 +198,7 @@ class IntakeRules:
             email=value("email"),
             phone=value("phone"),
             municipality=value("municipality"),
-            place_named=value("place_named"),
+            place_named=self.former_place(slots.get("municipality"), slots.get("place_named")),
             sector=value("sector"),
             need_text=need_text[:MAX_NEED_TEXT] if need_text else None,
             conversation_id=conversation_id,

@@ -6,8 +6,9 @@
 - :class:`MorphologyFeaturizer`: person, number, mood and possessive suffix
   as features of their own: "etsimme" (we seek) and "etsin" (I seek) share a
   lemma but not a customer.
-- :class:`FrontDoorEntityExtractor`: ``municipality``, ``sector``, ``email``
-  and ``phone`` by rule, on lemmas, fed by the data files.
+- :class:`FrontDoorEntityExtractor`: ``municipality`` (with ``place_named``,
+  the place as the customer named it), ``sector``, ``email`` and ``phone`` by
+  rule, on lemmas, fed by the data files.
 
 A component's code is not stored in the model: this module must be importable
 wherever a model is loaded, and :meth:`fingerprint_addon` makes Rasa's
@@ -197,7 +198,7 @@ class MorphologyFeaturizer(SparseFeaturizer, GraphComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class FrontDoorEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Municipality, sector, email and phone, whatever their inflection."""
+    """Municipality (and the place named), sector, email and phone, whatever their inflection."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

@@ -2,6 +2,9 @@
 
 Rule-based and fed by data files: spaCy's PhraseMatcher on Voikko lemmas
 for names and sector words ("Kouvolassa" → Kouvola, "varastoon" → logistics),
+each municipality with the place as the customer named it (``place_named``:
+"Haukiputaalla" → Haukipudas, a former municipality of Oulu with an area of
+its own; "Kouvolassa" → Kouvola),
 compound parts for sector compounds ("metsäkoneenkuljettajaksi" →
 bioeconomy), spaCy's ``LIKE_EMAIL`` checked by email-validator, and
 phonenumbers' matcher for Finnish phone numbers.
@@ -24,6 +27,8 @@ from bot.municipalities import Municipalities, fold
 from bot.nlu.morphology import FinnishMorphology
 from bot.sectors import NOT_SECTORS, SECTOR_HEADS, SECTOR_WORDS_FILE
 
+# The entity beside each ``municipality``: the place as named, a former municipality's own name.
+PLACE_NAMED = "place_named"
 # Sector words this short are matched only as whole words, not as compound parts.
 MIN_COMPOUND_PART = 4
 
@@ -56,7 +61,11 @@ class EntityFinder:
         sector_words: dict[str, str],
         not_sectors: frozenset[str] = frozenset(),
         heads: frozenset[str] = frozenset(),
+        *,
+        named: dict[str, str] | None = None,
     ):
+        """``places``: every spelling → its current municipality; ``named``: every spelling → the
+        place it names (a former municipality's own name, else the current municipality's)."""
         self._morphology = morphology
         self._not_sectors = frozenset(fold(w) for w in not_sectors)
         self._heads = frozenset(fold(w) for w in heads)
@@ -64,7 +73,8 @@ class EntityFinder:
         self._places = places
         self._phrases = PhraseMatcher(self._nlp.vocab, attr="LEMMA")
         for name, canonical in places.items():
-            self._phrases.add(f"municipality|{canonical}", [self._lemmatised(name)])
+            place = (named or {}).get(name, canonical)
+            self._phrases.add(f"municipality|{canonical}|{place}", [self._lemmatised(name)])
         # Short upper-case acronyms ("IT") match only as written: "it" is an English pronoun.
         self._acronyms = {w: s for w, s in sector_words.items() if _is_acronym(w)}
         for word, sector in sector_words.items():
@@ -84,12 +94,14 @@ class EntityFinder:
         sector_words_file: Path = SECTOR_WORDS_FILE,
         municipalities: Municipalities | None = None,
     ) -> EntityFinder:
-        places = (municipalities or Municipalities.load()).spellings()
+        register = municipalities or Municipalities.load()
+        places = register.spellings()
+        named = {name: place.named for name in places if (place := register.resolve(name)) is not None}
         words = yaml.safe_load(sector_words_file.read_text(encoding="utf-8"))
         not_sectors = frozenset(str(w) for w in words.pop(NOT_SECTORS, []))
         heads = frozenset(str(w) for w in words.pop(SECTOR_HEADS, []))
         sector_words = {str(word): sector for sector, vocabulary in words.items() for word in vocabulary}
-        return cls(morphology, places, sector_words, not_sectors, heads)
+        return cls(morphology, places, sector_words, not_sectors, heads, named=named)
 
     def _lemmatised(self, text: str) -> Doc:
         doc = self._nlp.make_doc(text)
@@ -167,7 +179,10 @@ class EntityFinder:
         return word in self._heads or (word.endswith("s") and word[:-1] in self._heads)
 
     def find(self, text: str) -> list[Found]:
-        """Every entity in ``text``; overlapping matches keep the longest, and one sector at most."""
+        """Every entity in ``text``; overlapping matches keep the longest, and one sector at most.
+
+        Each ``municipality`` is followed by a ``place_named`` over the same words.
+        """
         doc = self._lemmatised(text)
         found: list[Found] = []
         sectors: list[tuple[str, int, int]] = []
@@ -176,13 +191,15 @@ class EntityFinder:
         for match_id, start, end in matches:
             if taken & set(range(start, end)):
                 continue
-            entity, value = self._nlp.vocab.strings[match_id].split("|", 1)
+            entity, value, *named = self._nlp.vocab.strings[match_id].split("|")
             taken |= set(range(start, end))
             if entity == "sector":
                 sectors.append((value, start, end))
                 continue
             span = doc[start:end]
             found.append(Found(entity, value, span.start_char, span.end_char, span.text))
+            if named:
+                found.append(Found(PLACE_NAMED, named[0], span.start_char, span.end_char, span.text))
         sector = self._sector(doc, sectors, taken)
         if sector:
             found.append(sector)

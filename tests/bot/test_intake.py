@@ -105,3 +105,60 @@ def test_slots_become_an_intake(rules: IntakeRules) -> None:
     assert intake.channel == "web"
     assert intake.email is None and intake.organization is None
     assert intake.need_text is not None and len(intake.need_text) == 1000
+
+
+@pytest.mark.parametrize(
+    ("answer", "named", "expected"),
+    [
+        # The NLU gives the current municipality and, beside it, the place as named.
+        ("Oulu", "Haukipudas", {"municipality": "Oulu", "place_named": "Haukipudas"}),
+        ("Haukipudas", None, {"municipality": "Oulu", "place_named": "Haukipudas"}),
+        ("Haukipuads", None, {"municipality": "Oulu", "place_named": "Haukipudas"}),
+        ("Oulu", "Oulu", {"municipality": "Oulu", "place_named": None}),
+        # A place named in another municipality is not this answer's.
+        ("Kouvola", "Haukipudas", {"municipality": "Kouvola", "place_named": None}),
+        ("Oulu", "Kuusankoski", {"municipality": "Oulu", "place_named": None}),
+    ],
+)
+def test_the_former_municipality_named_is_kept(
+    rules: IntakeRules, answer: str, named: str | None, expected: dict[str, str | None]
+) -> None:
+    assert rules.check("municipality", answer, {"place_named": named}).slots == expected
+
+
+def test_the_summary_and_the_case_keep_the_place_named(rules: IntakeRules) -> None:
+    slots = {
+        "need": "recruitment",
+        "customer_type": "employer",
+        "consent": True,
+        "contact_name": "Maija",
+        "organization": "Puu Oy",
+        "email": "maija@example.org",
+        "phone": SKIPPED,
+        "municipality": "Oulu",
+        "place_named": "Haukipudas",
+        "sector": "bioeconomy",
+    }
+    assert rules.summary(slots, "fi")["municipality"] == "Oulu (Haukipudas)"
+    intake = rules.to_intake(slots, channel="rest", conversation_id="abc", privacy_notice_version="v1")
+    assert (intake.municipality, intake.place_named) == ("Oulu", "Haukipudas")
+    # The place as named with no former name in it (or one of another municipality) is not kept.
+    for named in ("Oulu", "Kuusankoski", None):
+        changed = {**slots, "place_named": named}
+        assert rules.summary(changed, "fi")["municipality"] == "Oulu"
+        assert rules.to_intake(changed, channel="rest", conversation_id="abc", privacy_notice_version="v1").place_named is None
+
+
+def test_missing_details_follow_the_role(rules: IntakeRules) -> None:
+    individual = {
+        "customer_type": "individual",
+        "consent": True,
+        "contact_name": "Eino",
+        "email": SKIPPED,
+        "phone": "+358401234567",
+        "municipality": "Kotka",
+    }
+    assert rules.missing(individual) == []
+    # The same details from an employer lack the organisation and the sector.
+    assert rules.missing({**individual, "customer_type": "employer"}) == ["organization", "sector"]
+    assert rules.missing({}) == ["customer_type", "consent"]

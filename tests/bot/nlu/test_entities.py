@@ -99,3 +99,35 @@ def test_english_sector_names_of_several_words(finder: EntityFinder, text: str, 
 def test_generic_nouns_are_not_part_of_the_sector_name(finder: EntityFinder) -> None:
     assert _sectors(finder, "we are a logistics firm in Kotka") == [("logistics", "logistics")]
     assert _sectors(finder, "our daycare staff need training") == [("social_health", "daycare")]
+
+
+@pytest.mark.parametrize(
+    ("text", "municipality", "named"),
+    [
+        ("Etsimme työntekijöitä, yritys on Haukiputaalla", "Oulu", "Haukipudas"),
+        ("Haukipudas", "Oulu", "Haukipudas"),
+        ("toimipiste Kiimingissä", "Oulu", "Kiiminki"),
+        ("Kuusankoskella", "Kouvola", "Kuusankoski"),
+        ("Kouvolassa", "Kouvola", "Kouvola"),
+        ("vi finns i Uleåborg", "Oulu", "Oulu"),
+    ],
+)
+def test_the_place_as_named_comes_with_the_municipality(finder: EntityFinder, text: str, municipality: str, named: str) -> None:
+    # contracts.md: the municipality is the current one, and a former municipality the customer named is kept too.
+    found = finder.find(text)
+    assert [(f.entity, f.value) for f in found if f.entity in ("municipality", "place_named")] == [
+        ("municipality", municipality),
+        ("place_named", named),
+    ]
+    place, as_named = (f for f in found if f.entity in ("municipality", "place_named"))
+    assert (as_named.start, as_named.end, as_named.text) == (place.start, place.end, place.text)
+
+
+def test_each_municipality_named_has_its_own_place(finder: EntityFinder) -> None:
+    found = [(f.entity, f.value, f.text) for f in finder.find("Oulussa ja Haukiputaalla")]
+    assert found == [
+        ("municipality", "Oulu", "Oulussa"),
+        ("place_named", "Oulu", "Oulussa"),
+        ("municipality", "Oulu", "Haukiputaalla"),
+        ("place_named", "Haukipudas", "Haukiputaalla"),
+    ]
