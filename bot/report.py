@@ -56,7 +56,15 @@ class Period:
         return and_(True, *conditions)
 
     def label(self) -> str:
+        """The days as "2026-10-14 – 2026-11-23"; an end still open (no case to close it) is "…"."""
         return f"{self.start or '…'} – {self.end or '…'}"
+
+
+def _utc_day(moment: datetime | None) -> date | None:
+    """The UTC day of a stored time (SQLite gives it back without a zone: it is UTC)."""
+    if moment is None:
+        return None
+    return (moment.astimezone(timezone.utc) if moment.tzinfo else moment).date()
 
 
 @dataclass
@@ -138,10 +146,18 @@ class ReportBuilder:
         query = select(column, func.count()).where(period.where()).group_by(column).order_by(func.count().desc(), column)
         return [(key, int(count)) for key, count in session.execute(query)]
 
+    def _days(self, session: Session, period: Period) -> Period:
+        """The period with its open ends closed at the first and the last day with a case."""
+        if period.start and period.end:
+            return period
+        first, last = session.execute(select(func.min(Case.created_at), func.max(Case.created_at)).where(period.where())).one()
+        return Period(period.start or _utc_day(first), period.end or _utc_day(last))
+
     def build(self, period: Period) -> Report:
         network = self.networks()
         with self.sessions() as session:
             total = int(session.execute(select(func.count()).select_from(Case).where(period.where())).scalar_one())
+            days = self._days(session, period)
             tables = [
                 self._by_need(session, period, total),
                 self._by(
@@ -189,12 +205,12 @@ class ReportBuilder:
         concrete = sum(row[2] for row in tables[0].rows if row[0] != "other")
         summary = Table("summary", "Yhteenveto", ["measure", "value"])
         summary.rows = [
-            ["period", period.label()],
+            ["period", days.label()],
             ["cases", total],
             ["cases_with_concrete_need", concrete],
             ["concrete_need_share", _share(concrete, total)],
         ]
-        return Report(period, network.name, total, [summary, *tables])
+        return Report(days, network.name, total, [summary, *tables])
 
     def _area_name(self, network: Network) -> Callable[[str], str]:
         names = {a.id: a.name for a in network.areas}

@@ -8,14 +8,15 @@ import statistics
 import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from bot.app import create_frontdoor
-from bot.report import anonymise
+from bot.report import Period, ReportBuilder, anonymise
 from bot.settings import PROJECT_ROOT, Settings
 from tests.bot.cli_run import run
 from tests.bot.test_cases import INTAKE
@@ -39,7 +40,7 @@ def build(settings: Settings) -> dict[str, list[float]]:
     base = replace(INTAKE, phone=None, conversation_id=None)
     october = app.cases.create_case(replace(base, email="lokakuu@example.org", need="recruitment", municipality="Kotka"))
     clock.now = MONDAY
-    plan = [
+    plan: list[tuple[dict[str, Any], float | None, float | None]] = [
         # (intake changes, hours to accept, hours to contact)
         ({"email": "a@example.org"}, 2.0, 5.0),
         ({"email": "b@example.org", "need": "staff_training", "municipality": "Kotka", "sector": "ict"}, 4.0, None),
@@ -99,6 +100,9 @@ def test_the_reports_figures_are_exact(register: Settings, tmp_path: Path) -> No
     report(settings, out)
 
     summary = {r["measure"]: r["value"] for r in read(out, "summary")}
+    # No --from or --to: the period is the first and the last day with a case.
+    assert summary["period"] == "2026-10-14 – 2026-11-23"
+    assert "Aikaväli 2026-10-14 – 2026-11-23 · 6 asiaa" in (out / "report.html").read_text(encoding="utf-8")
     assert summary["cases"] == "6" and summary["cases_with_concrete_need"] == "5" and summary["concrete_need_share"] == "0.8333"
     needs = {r["need"]: (r["cases"], r["share"]) for r in read(out, "by_need")}
     assert needs == {
@@ -134,7 +138,19 @@ def test_the_reports_figures_are_exact(register: Settings, tmp_path: Path) -> No
     # A period: October is left out.
     november = tmp_path / "november"
     report(settings, november, "--from", "2026-11-01", "--to", "2026-11-30")
-    assert {r["measure"]: r["value"] for r in read(november, "summary")}["cases"] == "5"
+    november_summary = {r["measure"]: r["value"] for r in read(november, "summary")}
+    assert (november_summary["cases"], november_summary["period"]) == ("5", "2026-11-01 – 2026-11-30")
+
+
+def test_an_open_end_of_the_period_is_its_first_or_last_case(settings: Settings) -> None:
+    build(settings)
+    app = create_frontdoor(settings)
+    builder = ReportBuilder(app.sessions, app.networks.current, app.taxonomy)
+    assert builder.build(Period(start=date(2026, 11, 1))).period.label() == "2026-11-01 – 2026-11-23"
+    assert builder.build(Period(end=date(2026, 10, 31))).period.label() == "2026-10-14 – 2026-10-31"
+    # Nothing in the period: no day to show for an open end.
+    assert builder.build(Period(start=date(2027, 1, 1))).period.label() == "2027-01-01 – …"
+    app.engine.dispose()
 
 
 def test_the_html_report_opens_offline_in_chromium(settings: Settings, tmp_path: Path) -> None:

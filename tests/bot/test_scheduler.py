@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
-from bot.app import create_frontdoor
+from bot.app import FrontDoor, create_frontdoor
 from bot.lifecycle import Lifecycle
 from bot.privacy import ConversationLog, PrivacyService
 from bot.scheduler import escalate, purge, start_scheduler
@@ -67,4 +69,48 @@ def test_a_database_error_does_not_stop_the_purge(settings: Settings, tmp_path: 
     broken = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}", future=True)
     privacy = PrivacyService(sessionmaker(broken, future=True), app.networks.current, app.clock, ConversationLog(broken))
     assert purge(privacy) == 0
+    app.engine.dispose()
+
+
+def _run_for_a_while(app: FrontDoor) -> None:
+    scheduler = start_scheduler(app.lifecycle, every_seconds=0.1, privacy=app.privacy)
+    try:
+        time.sleep(1.0)
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+def test_routine_rounds_are_logged_only_at_debug(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    app = create_frontdoor(settings)
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="bot.scheduler")
+    _run_for_a_while(app)
+    rounds = [r for r in caplog.records if r.name == "bot.scheduler"]
+    assert len(rounds) >= 3, "the job ran every 0.1 s"
+    assert {(r.levelno, r.getMessage()) for r in rounds} == {(logging.DEBUG, "escalation round: 0 overdue case(s) passed on")}
+    # APScheduler's "Running job" and "executed successfully" of every round are not at INFO either.
+    assert not [r for r in caplog.records if r.name.startswith("apscheduler.executors")]
+    app.engine.dispose()
+
+
+def test_the_schedulers_own_lines_show_when_debugging(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    app = create_frontdoor(settings)
+    caplog.set_level(logging.DEBUG)
+    _run_for_a_while(app)
+    runs = [r.getMessage() for r in caplog.records if r.name.startswith("apscheduler.executors")]
+    assert any(m.startswith('Running job "escalate') for m in runs)
+    app.engine.dispose()
+
+
+def test_a_round_that_escalates_or_fails_is_logged(settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock(datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc))
+    app = create_frontdoor(settings, clock=clock)
+    app.cases.create_case(INTAKE)
+    clock.now += timedelta(days=3)
+    caplog.set_level(logging.INFO)
+    assert escalate(app.lifecycle) == 1
+    assert ("bot.scheduler", logging.INFO, "escalation round: 1 overdue case(s) passed on") in caplog.record_tuples
+    broken = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}", future=True)
+    assert escalate(Lifecycle(sessionmaker(broken, future=True), app.networks.current)) == 0
+    assert [r.levelno for r in caplog.records if r.getMessage().startswith("escalation round failed")] == [logging.ERROR]
     app.engine.dispose()
