@@ -11,7 +11,7 @@ export PYTHONHASHSEED := 0
 # What a trained model depends on: retrain only when one of these changed.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml" 2>/dev/null) $(wildcard bot/nlu/*.py) bot/language.py bot/sectors.py bot/data/municipalities.yml bot/data/sector_words.yml
 
-.PHONY: setup run run-scaled test lint format validate eval bench bench-report clean
+.PHONY: setup run run-scaled test lint format validate eval eval-paths bench bench-report clean
 
 setup: $(STAMP) $(MODEL)
 
@@ -49,10 +49,13 @@ test: setup lint validate
 	$(BIN)/python -m pytest -q --durations=15
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/core
 
+# The competence-path evaluation alone (seconds): precision@3 on the judged set.
+eval-paths: $(STAMP)
+	$(BIN)/python -m bot.path_evaluation
+
 # Trains and tests both pipelines (3 seeds, 5-fold CV, held-out files): hours on 2 cores.
 # EVAL_ARGS narrows it, e.g. EVAL_ARGS="--seeds 1 --folds 0".
-eval: $(STAMP)
-	$(BIN)/python -m bot.path_evaluation
+eval: eval-paths
 	$(BIN)/python -m bot.nlu.evaluation $(EVAL_ARGS)
 
 # Whole conversations under load, beside the stock `rasa init` bot (reports/bench-conversations.*).

@@ -49,4 +49,5 @@ def test_sector_names_with_commas_are_read_whole(taxonomy: Taxonomy) -> None:
     assert taxonomy.sectors["bioeconomy"].names == {
         "fi": "Biotalous (metsä, energia, puu)",
         "en": "Bioeconomy (forest, energy, wood)",
+        "sv": "Bioekonomi (skog, energi, trä)",
     }

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from tests.e2e.conftest import CUSTOMER_TOKEN, Stack
+from tests.e2e.conftest import CUSTOMER_TOKEN
+from tests.standins.telegram_api import TelegramApi
+
+
+class WithTelegram(Protocol):
+    """A running front door whose bots talk to the Bot API stand-in."""
+
+    @property
+    def telegram(self) -> TelegramApi: ...
 
 
 class TelegramUser:
     """A person in their private chat with the individuals' bot."""
 
-    def __init__(self, stack: Stack, chat: int) -> None:
+    def __init__(self, stack: WithTelegram, chat: int) -> None:
         self.api = stack.telegram
         self.chat = chat
 

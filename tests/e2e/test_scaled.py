@@ -1,7 +1,8 @@
 """Scale-out as on several machines: real PostgreSQL (cases and conversations) and Redis (Rasa's
 lock store), two Rasa servers each with its own action server, two outbox workers, each started
 on its own with the front door's commands. Conversations hop between the Rasa servers turn by
-turn; then one Rasa server is killed in the middle of the load and the other carries on."""
+turn; then one Rasa server is killed in the middle of the load and the other carries on, for the
+Telegram door's customers too."""
 
 from __future__ import annotations
 
@@ -25,9 +26,12 @@ from sqlalchemy import create_engine, text
 from bot.localservices import free_port
 from bot.runner import http_answers
 from bot.settings import PROJECT_ROOT
+from tests.e2e.conftest import CUSTOMER_TOKEN
+from tests.e2e.telegram_user import TelegramUser
 from tests.standins.postgres import PostgresServer
 from tests.standins.receivers import MailServer
 from tests.standins.redis import RedisServer
+from tests.standins.telegram_api import TelegramApi
 from tests.waiting import wait
 
 FRONTDOOR = str(Path(sys.executable).parent / "frontdoor")
@@ -42,6 +46,7 @@ class Cluster:
     rasa: list[str]
     database_url: str
     mail: MailServer
+    telegram: TelegramApi
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     down: set[int] = field(default_factory=set)
 
@@ -68,7 +73,9 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     logs = tmp_path_factory.mktemp("scaled")
-    with PostgresServer() as pg, RedisServer() as redis_server, MailServer() as mail:
+    with PostgresServer() as pg, RedisServer() as redis_server, MailServer() as mail, TelegramApi() as telegram:
+        telegram.add_bot(CUSTOMER_TOKEN, "etuovi_bot")
+        rasa_ports, action_ports = [free_port(), free_port()], [free_port(), free_port()]
         env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDOOR_")}
         env.update(
             {
@@ -78,10 +85,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 "FRONTDOOR_SMTP_URL": mail.url,
                 "FRONTDOOR_OUTBOX_POLL_SECONDS": "0.2",
                 "RASA_TELEMETRY_ENABLED": "false",
+                # The individuals' Telegram door: the second Rasa server first, the other when it is down.
+                "FRONTDOOR_TELEGRAM_TOKEN": CUSTOMER_TOKEN,
+                "FRONTDOOR_TELEGRAM_API_URL": telegram.url,
+                "FRONTDOOR_BRIDGE_TOKEN": "scaled-bridge-token",
+                "FRONTDOOR_RASA_URLS": f"http://127.0.0.1:{rasa_ports[1]},http://127.0.0.1:{rasa_ports[0]}",
             }
         )
         subprocess.run([FRONTDOOR, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
-        rasa_ports, action_ports = [free_port(), free_port()], [free_port(), free_port()]
         commands = {
             "actions-a": ["actions", "--port", str(action_ports[0])],
             "actions-b": ["actions", "--port", str(action_ports[1])],
@@ -90,7 +101,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             "worker-1": ["worker"],
             "worker-2": ["worker", "--no-bots"],
         }
-        cluster = Cluster([f"http://127.0.0.1:{port}" for port in rasa_ports], pg.url, mail)
+        cluster = Cluster([f"http://127.0.0.1:{port}" for port in rasa_ports], pg.url, mail, telegram)
         try:
             for name, args in commands.items():
                 with (logs / f"{name}.out").open("wb") as log:
@@ -180,3 +191,24 @@ def test_a_killed_rasa_server_loses_no_conversation_the_other_can_continue(clust
     by_email = cases_by_email(cluster)
     assert len(by_email) == before + DURING_KILL and set(by_email.values()) == {1}
     assert set(events_per_case(cluster, "assigned").values()) == {1}
+
+
+def test_the_telegram_doors_customers_are_answered_by_the_other_rasa_server(cluster: Cluster) -> None:
+    # The door asks rasa-b first; it is killed (if the test before has not done so) and rasa-a answers.
+    user = TelegramUser(cluster, 830)
+    if cluster.processes["rasa-b"].poll() is None:
+        user.say("/start", "Kerro omin sanoin")
+        cluster.processes["rasa-b"].send_signal(signal.SIGKILL)
+        cluster.processes["rasa-b"].wait(timeout=30)
+        cluster.down.add(1)
+    done = user.make_case(
+        need="Etsin töitä, olen ollut työttömänä puoli vuotta",
+        name="Eino Skaala",
+        email="eino.skaala@example.org",
+        phone="ohita",
+        place="Haminassa",
+        municipality="Hamina",
+    )
+    assert "FD-" in done["text"]
+    assert not [m for m in user.messages() if "Vastaan hetken kuluttua" in m["text"] or "ei juuri nyt vastaa" in m["text"]]
+    assert cases_by_email(cluster)["eino.skaala@example.org"] == 1
