@@ -267,7 +267,8 @@
       delete entry.waiting;
       delete entry.payload;
       inflight.push(sending);
-      socket.emit("user_uttered", { message: sending.payload, session_id: state.session }, function () {
+      // message_id: the same for a message sent again, so that a server that keeps message ids can tell a repeat.
+      socket.emit("user_uttered", { message: sending.payload, session_id: state.session, message_id: entry.id }, function () {
         inflight = inflight.filter(function (other) { return other !== sending; });
       });
       mark(entry);
@@ -341,7 +342,7 @@
   function say(payload, shown) {
     var text = (shown || payload || "").trim();
     if (!text) return;
-    var entry = { from: "user", text: text.slice(0, MAX_LENGTH), id: newSession().slice(0, 12), waiting: true };
+    var entry = { from: "user", text: text.slice(0, MAX_LENGTH), id: newSession(), waiting: true };
     if (payload !== entry.text) entry.payload = payload.slice(0, MAX_LENGTH);
     state.history.push(entry);
     save();
