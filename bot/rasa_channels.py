@@ -14,6 +14,7 @@ them from the credentials file ``frontdoor run`` writes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hmac
 import json
@@ -21,12 +22,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -38,6 +40,8 @@ TOKEN_HEADER = "X-Frontdoor-Bridge-Token"
 MAX_MESSAGE = 2000
 MAX_SENDER = 200
 MAX_MESSAGE_ID = 64
+# Where a widget message's id travels inside its metadata, from the socket.io event to the channel.
+MESSAGE_ID_KEY = "frontdoor_message_id"
 SLOW_DOWN = {
     "fi": "Viestejä tulee nyt nopeammin kuin ehdin vastata. Odota hetki ja kirjoita sitten uudelleen.",
     "en": "Messages are coming faster than I can answer. Please wait a moment and write again.",
@@ -93,6 +97,22 @@ def earlier_answers(tracker: DialogueStateTracker | None, message_id: str) -> li
         elif isinstance(event, BotUttered) and answers is not None:
             answers.append({"text": event.text, **{k: v for k, v in (event.data or {}).items() if v is not None}})
     return answers
+
+
+async def answer_once(agent: Agent, message: UserMessage) -> None:
+    """Let Rasa answer ``message`` unless a message with its ``message_id`` is in the conversation already;
+    then its stored answers are given instead. A door that sends a message again until it has the answers
+    (the Telegram bridge, the widget after a reconnect) so gets each taken once. The conversation's lock
+    makes the check and the turn one step, whichever Rasa server the message comes to."""
+    async with agent.lock_store.lock(message.sender_id):
+        tracker = await agent.tracker_store.retrieve(message.sender_id)
+        earlier = earlier_answers(tracker, message.message_id)
+        if earlier is None:
+            await agent.processor.handle_message(message)
+            return
+        logger.info("%s: a message came again; its stored answers are given", message.input_channel)
+        for answer in earlier:
+            await message.output_channel.send_response(message.sender_id, answer)
 
 
 def _bad_request(problem: str) -> HTTPResponse:
@@ -196,6 +216,8 @@ class FrontDoorSocketIOInput(SocketIOInput):
 
     guard: Guard
     origins: list[str] | None = None
+    # The Rasa server, known once it starts: its agent answers the widget's messages sent again (answer_once).
+    app: Sanic | None = None
 
     @classmethod
     def name(cls) -> str:
@@ -222,9 +244,20 @@ class FrontDoorSocketIOInput(SocketIOInput):
             if not self.guard.limit.allow(sender):
                 await message.output_channel.send_text_message(sender, SLOW_DOWN["fi"])
                 return None
+            message_id = (message.metadata or {}).pop(MESSAGE_ID_KEY, None)
+            agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
+            if isinstance(message_id, str) and agent is not None:
+                # The widget sends a message again after a reconnect when it had no acknowledgement.
+                message.message_id = message_id
+                return await self.guard.wrap(functools.partial(answer_once, agent))(message)
             return await guarded(message)
 
         blueprint = super().blueprint(paced)
+
+        @blueprint.listener("before_server_start")
+        async def remember_app(app: Sanic, _loop: Any) -> None:
+            self.app = app
+
         if self.sio is not None:
             if self.origins:
                 # A browser's Origin outside the list is refused with 400 at the handshake.
@@ -247,9 +280,26 @@ class FrontDoorSocketIOInput(SocketIOInput):
                 if "message" in fields and not isinstance(data.get("message"), str):
                     logger.info("socket.io: an event without a text message was ignored")
                     return None
+                if "message" in fields:
+                    data = _with_message_id(data, self.metadata_key)
                 return await original(sid, data)
 
             handlers[event] = checked
+
+
+def _with_message_id(data: dict[str, Any], metadata_key: str) -> dict[str, Any]:
+    """A widget message's ``message_id`` carried in its metadata (Rasa's socket.io handler reads no id);
+    a malformed id or metadata is dropped."""
+    message_id = data.get("message_id")
+    metadata = data.get(metadata_key)
+    if isinstance(metadata, str):
+        with contextlib.suppress(ValueError):
+            metadata = json.loads(metadata)
+    clean_metadata = dict(metadata) if isinstance(metadata, dict) else {}
+    clean_metadata.pop(MESSAGE_ID_KEY, None)
+    if isinstance(message_id, str) and 0 < len(message_id) <= MAX_MESSAGE_ID:
+        clean_metadata[MESSAGE_ID_KEY] = message_id
+    return {**data, metadata_key: clean_metadata}
 
 
 class TelegramBridgeInput(FrontDoorRestInput):
@@ -277,24 +327,10 @@ class TelegramBridgeInput(FrontDoorRestInput):
         return None
 
     async def handle(self, request: Request, guarded: NewMessage, message: UserMessage) -> None:
-        """Each Telegram update once: the bridge sends an update again until it has Rasa's answers (after a
-        restart, or when an answer was lost on the way), so an update already in the conversation is not
-        taken again; its stored answers are given instead. The conversation's lock makes the check and
-        the turn one step, whichever Rasa server the update comes to."""
+        """Each Telegram update once (:func:`answer_once`): the bridge sends an update again until it has
+        Rasa's answers, after a restart or when an answer was lost on the way."""
         agent = request.app.ctx.agent
-
-        async def once(message: UserMessage) -> None:
-            async with agent.lock_store.lock(message.sender_id):
-                tracker = await agent.tracker_store.retrieve(message.sender_id)
-                earlier = earlier_answers(tracker, message.message_id)
-                if earlier is None:
-                    await agent.processor.handle_message(message)
-                    return
-                logger.info("telegram bridge: an update came again; its stored answers are given")
-                for answer in earlier:
-                    await message.output_channel.send_response(message.sender_id, answer)
-
-        await (self.guard.wrap(once) if message.message_id else guarded)(message)
+        await (self.guard.wrap(functools.partial(answer_once, agent)) if message.message_id else guarded)(message)
 
     def slow_down(self, sender: str) -> HTTPResponse:
         """200 with the text: the bridge takes any other status for Rasa being down and would say so to the person."""
