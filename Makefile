@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
 # What a trained model depends on: retrain only when one of these changed.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml" 2>/dev/null) $(wildcard bot/nlu/*.py) bot/language.py bot/sectors.py bot/data/municipalities.yml bot/data/sector_words.yml
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml" 2>/dev/null) $(wildcard bot/nlu/*.py) bot/language.py bot/sectors.py bot/data/municipalities.yml bot/data/sector_words.yml bot/data/needs.yml
 
 .PHONY: setup run run-scaled test lint format validate eval eval-paths bench bench-report clean
 
