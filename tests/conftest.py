@@ -3,6 +3,7 @@ fresh SQLite database per test."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def frontdoor(settings: Settings) -> FrontDoor:
+def frontdoor(settings: Settings) -> Iterator[FrontDoor]:
     app = create_frontdoor(settings)
     yield app
     app.engine.dispose()

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -15,8 +16,8 @@ from bot.guard import RateLimit, clean, normalise, offered_payloads, screen
 from bot.rasa_channels import SLOW_DOWN, TOKEN_HEADER, FrontDoorRestInput, TelegramBridgeInput
 
 # Two messages at once, then one a minute: the third in a row is slowed down.
-PACE = {"rate_per_minute": 1, "rate_burst": 2}
-BRIDGE = {"token": "bridge-secret", **PACE}
+PACE: dict[str, Any] = {"rate_per_minute": 1, "rate_burst": 2}
+BRIDGE: dict[str, Any] = {"token": "bridge-secret", **PACE}
 
 
 def test_the_bots_own_buttons_pass_and_typed_entities_become_text() -> None:
@@ -73,12 +74,12 @@ def _serve(doors: list[InputChannel], check: Callable[[str], Awaitable[None]]) -
             port = int(s.getsockname()[1])
         server = await app.create_server("127.0.0.1", port, return_asyncio_server=True, access_log=False)
         assert server is not None
-        await server.startup()
+        await server.startup()  # type: ignore[no-untyped-call]  # sanic 21.12's AsyncioServer is unannotated
         try:
             await check(f"http://127.0.0.1:{port}/webhooks")
         finally:
-            server.close()
-            await server.wait_closed()
+            server.close()  # type: ignore[no-untyped-call]  # as above
+            await server.wait_closed()  # type: ignore[no-untyped-call]  # as above
 
     asyncio.run(serve())
 
@@ -91,7 +92,7 @@ def test_the_rest_door_and_the_telegram_bridges_door() -> None:
             # The bridge's door is closed to everyone without the bridge's token.
             assert (await http.post(bridge, json=body)).status_code == 403
             assert (await http.post(bridge, json=body, headers={TOKEN_HEADER: "wrong"})).status_code == 403
-            token = {TOKEN_HEADER: BRIDGE["token"]}
+            token: dict[str, str] = {TOKEN_HEADER: BRIDGE["token"]}
             answer = await http.post(bridge, json=body, headers=token)
             assert answer.status_code == 200
             assert answer.json() == [{"recipient_id": "s1", "text": 'telegram_bridge: affirm{"consent": true}'}]

@@ -41,7 +41,8 @@ def test_implied_customer_types(taxonomy: Taxonomy) -> None:
     assert taxonomy.implied_customer_type("staff_training") == "employer"
     assert taxonomy.implied_customer_type("job_search") == "individual"
     assert taxonomy.implied_customer_type("apprenticeship") is None
-    assert taxonomy.need_for_intent("need_recruitment").id == "recruitment"
+    recruitment = taxonomy.need_for_intent("need_recruitment")
+    assert recruitment is not None and recruitment.id == "recruitment"
     assert taxonomy.need_for_intent("greet") is None
 
 

@@ -24,7 +24,7 @@ def _write(tmp_path: Path, raw: object) -> Path:
     return path
 
 
-def _demo() -> dict:
+def _demo() -> dict[str, Any]:
     return yaml.safe_load(DEFAULT_NETWORK.read_text(encoding="utf-8"))
 
 
@@ -38,7 +38,8 @@ def test_the_demo_network_is_valid(network: Network) -> None:
     assert network.id == "kymenlaakso-demo"
     assert {p.kind for p in network.partners} == {"education_provider", "employment_services", "business_services"}
     assert network.coordinator.id == "coordinator"
-    assert network.area_of("Kotka") is not None and network.area_of("Kotka").id == "kotka-hamina"
+    kotka = network.area_of("Kotka")
+    assert kotka is not None and kotka.id == "kotka-hamina"
     assert all(m.channels for m in network.mentors)
 
 

@@ -29,7 +29,8 @@ CASES = 30
 
 @pytest.fixture
 def servers() -> Iterator[tuple[PostgresServer, MailServer, WebhookReceiver]]:
-    with PostgresServer() as pg, MailServer() as mail, WebhookReceiver() as hook:
+    pg = PostgresServer()  # entered below; `as` would give LocalPostgres.__enter__'s declared type
+    with pg, MailServer() as mail, WebhookReceiver() as hook:
         yield pg, mail, hook
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -76,7 +77,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: Clock) -> FrontDoor:
+def app(settings: Settings, clock: Clock) -> Iterator[FrontDoor]:
     frontdoor = create_frontdoor(settings, clock=clock)
     yield frontdoor
     frontdoor.engine.dispose()

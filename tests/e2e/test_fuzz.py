@@ -37,7 +37,7 @@ def hostile(rng: random.Random) -> bytes:
     if roll < 0.12:
         return rng.choice([b"{broken", b"\xff\xfe\xfd", b"", b'{"sender": "s", "message": "x"', b"[" * 500])
     text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 4)))
-    body = {"sender": f"fuzz-{rng.randrange(SENDERS)}", "message": text}
+    body: dict[str, object] = {"sender": f"fuzz-{rng.randrange(SENDERS)}", "message": text}
     if rng.random() < 0.1:
         body["metadata"] = rng.choice([{"x": "<b>"}, [1, 2], "meta", None])
     return json.dumps(body, ensure_ascii=rng.random() < 0.5).encode("utf-8", errors="surrogatepass")

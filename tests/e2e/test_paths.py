@@ -21,6 +21,13 @@ def suggestions(answer: str) -> list[str]:
     return [line for line in answer.splitlines() if line.startswith("• ")]
 
 
+def link(line: str) -> str:
+    """The link a suggestion line carries."""
+    match = LINK.search(line)
+    assert match is not None, line
+    return match.group(0)
+
+
 def test_a_career_change_gets_suggestions_from_several_partners_in_finnish(conversation: Conversation) -> None:
     answer = conversation.say("Haluaisin vaihtaa alaa logistiikkaan, asun Kouvolassa")
     assert "Verkoston tarjonnasta sinulle voisi sopia" in answer
@@ -38,16 +45,13 @@ def test_the_same_question_in_english_gets_them_in_english(conversation: Convers
     assert "From the network's offerings" in answer
     lines = suggestions(answer)
     assert 2 <= len(lines) <= 4
-    assert all("/en/" in LINK.search(line).group(0) for line in lines)  # type: ignore[union-attr]
+    assert all("/en/" in link(line) for line in lines)
     assert len({name for name in PARTNERS for line in lines if name in line}) >= 2
     assert any("logistics" in line.lower() for line in lines)
 
 
 def test_the_mentor_and_the_register_get_the_drafted_path(conversation: Conversation, stack: Stack) -> None:
-    seen = [
-        LINK.search(line).group(0)
-        for line in suggestions(conversation.say("Haluaisin vaihtaa alaa logistiikkaan, asun Kouvolassa"))
-    ]  # type: ignore[union-attr]
+    seen = [link(line) for line in suggestions(conversation.say("Haluaisin vaihtaa alaa logistiikkaan, asun Kouvolassa"))]
     conversation.say("kyllä")
     conversation.say("Polku Testinen")
     conversation.say("polku.e2e@example.org")

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                         [FRONTDOOR, *args], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
                     )
             for url in [*(f"{u}/" for u in cluster.rasa), *(f"http://127.0.0.1:{port}/health" for port in action_ports)]:
-                wait(lambda url=url: http_answers(url), f"{url} to answer", timeout=900, interval=1)
+                wait(partial(http_answers, url), f"{url} to answer", timeout=900, interval=1)
             yield cluster
         finally:
             for process in cluster.processes.values():

@@ -76,7 +76,7 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             self.peers.append(tuple(session.peer))
         return "250 Message accepted for delivery"
 
@@ -94,7 +94,8 @@ class MailServer:
             port = int(s.getsockname()[1])
         self.inbox = Inbox()
         # idle_timeout: the server closes a connection idle that long (with a 421), as real ones do.
-        extra = {"timeout": idle_timeout} if idle_timeout is not None else {}
+        # Controller's untyped **kwargs go on to aiosmtpd.smtp.SMTP; mypy would check a dict[str, float] against its `loop` too.
+        extra: dict[str, Any] = {"timeout": idle_timeout} if idle_timeout is not None else {}
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port, **extra)
         self.url = f"smtp://127.0.0.1:{port}"
 

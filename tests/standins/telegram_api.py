@@ -10,6 +10,7 @@ until the test releases it (to kill the bot's process while it waits).
 
 from __future__ import annotations
 
+import builtins
 import json
 import threading
 import time
@@ -259,7 +260,7 @@ class TelegramApi:
                 self.lock.wait(deadline - time.monotonic())
             return list(state.updates)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> builtins.type[BaseHTTPRequestHandler]:  # plain `type` here is this class's type() method
         api = self
 
         class Handler(BaseHTTPRequestHandler):

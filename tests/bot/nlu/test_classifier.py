@@ -124,6 +124,7 @@ def test_the_weights_are_ready_for_scoring_without_a_copy(storage: LocalModelSto
     row_major[-1].coef_ = np.ascontiguousarray(row_major[-1].coef_)
     message = featurizer.message("haen työpaikkaa kouvolasta")
     features = LinearIntentClassifier._features(message)
+    assert loaded._model is not None
     np.testing.assert_array_equal(loaded._model.predict_proba(features), row_major.predict_proba(features))
 
 
