@@ -80,8 +80,11 @@ class Guard:
 
 
 def _agent_ready(request: Request) -> bool:
-    """Whether Rasa has its model loaded and can answer."""
-    agent = getattr(request.app.ctx, "agent", None)
+    """Whether Rasa has its model loaded and can answer. A server without Rasa's agent (the doors
+    mounted on an app of their own, with a handler that answers by itself) is always ready."""
+    if not hasattr(request.app.ctx, "agent"):
+        return True
+    agent = request.app.ctx.agent
     return bool(agent is not None and agent.is_ready())
 
 
@@ -329,8 +332,11 @@ class TelegramBridgeInput(FrontDoorRestInput):
     async def handle(self, request: Request, guarded: NewMessage, message: UserMessage) -> None:
         """Each Telegram update once (:func:`answer_once`): the bridge sends an update again until it has
         Rasa's answers, after a restart or when an answer was lost on the way."""
-        agent = request.app.ctx.agent
-        await (self.guard.wrap(functools.partial(answer_once, agent)) if message.message_id else guarded)(message)
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is None:  # the door mounted without Rasa's agent: its handler answers
+            await guarded(message)
+            return
+        await self.guard.wrap(functools.partial(answer_once, agent))(message)
 
     def slow_down(self, sender: str) -> HTTPResponse:
         """200 with the text: the bridge takes any other status for Rasa being down and would say so to the person."""
