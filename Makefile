@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
 # What a trained model depends on: retrain only when one of these changed.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml" 2>/dev/null) $(wildcard bot/nlu/*.py) bot/language.py bot/sectors.py bot/data/municipalities.yml bot/data/sector_words.yml bot/data/needs.yml
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml" 2>/dev/null) $(wildcard bot/nlu/*.py) bot/language.py bot/network/municipalities.py bot/network/needs.py bot/data/municipalities.yml bot/data/sector_words.yml bot/data/needs.yml
 
 .PHONY: setup run run-scaled test lint format validate eval eval-paths bench bench-report clean
 
@@ -37,6 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests
 	$(BIN)/ruff format --check bot actions tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format bot actions tests
@@ -51,7 +52,7 @@ test: setup lint validate
 
 # The competence-path evaluation alone (seconds): precision@3 on the judged set.
 eval-paths: $(STAMP)
-	$(BIN)/python -m bot.path_evaluation
+	$(BIN)/python -m bot.paths.evaluation
 
 # Trains and tests both pipelines (3 seeds, 5-fold CV, held-out files): hours on 2 cores.
 # EVAL_ARGS narrows it, e.g. EVAL_ARGS="--seeds 1 --folds 0".

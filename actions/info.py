@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.review import forget_intake
 from actions.runtime import FrontDoorAction, Services, blocking, contact_text, local_time, say, transcript
-from bot.cases import find_reference
+from bot.register.cases import find_reference
 
 
 def _reference(tracker: Tracker) -> str | None:

@@ -12,7 +12,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.runtime import FrontDoorAction, Services, resolve, say
-from bot.intake import given
+from bot.register.intake import given
 
 
 def _switched_language(tracker: Tracker) -> bool:

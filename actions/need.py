@@ -10,8 +10,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import FrontDoorAction, Services, blocking, say, show_path
-from bot.needs import OTHER
-from bot.paths import SUGGEST_AT_ONCE
+from bot.network.needs import OTHER
+from bot.paths.drafting import SUGGEST_AT_ONCE
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say
-from bot.masking import ERASED_SLOT
+from bot.privacy.masking import ERASED_SLOT
 
 logger = logging.getLogger(__name__)
 

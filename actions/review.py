@@ -9,7 +9,7 @@ from rasa_sdk.events import AllSlotsReset, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import FrontDoorAction, Services, contact_text, say
-from bot.intake import CORRECTABLE
+from bot.register.intake import CORRECTABLE
 
 
 def forget_intake(tracker: Tracker) -> list[dict[str, Any]]:

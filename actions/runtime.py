@@ -22,12 +22,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.app import FrontDoor, create_frontdoor
-from bot.intake import IntakeRules
 from bot.language import LanguageDetector
 from bot.messages import Catalog
 from bot.nlu.entities import EntityFinder
-from bot.paths import step_line
-from bot.sectors import SectorMatcher
+from bot.nlu.sectors import SectorMatcher
+from bot.paths.drafting import step_line
+from bot.register.intake import IntakeRules
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say, show_path, transcript
-from bot.cases import CaseError
-from bot.masking import PERSONAL_SLOTS
+from bot.privacy.masking import PERSONAL_SLOTS
+from bot.register.cases import CaseError
 
 logger = logging.getLogger(__name__)
 

@@ -14,18 +14,18 @@ from datetime import datetime, timezone
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cases import CaseService
-from bot.database import make_engine, make_sessionmaker, upgrade
-from bot.lemmas import open_morphology
-from bot.lifecycle import Lifecycle
-from bot.mentors import MentorDirectory
-from bot.municipalities import Lemmatizer, Municipalities
-from bot.needs import Taxonomy, load_taxonomy
-from bot.network import Network, NetworkSource
+from bot.delivery.notices import NoticeWriter
+from bot.network.model import Network, NetworkSource
+from bot.network.municipalities import Lemmatizer, Municipalities
+from bot.network.needs import Taxonomy, load_taxonomy
+from bot.nlu.lemmas import open_morphology
 from bot.nlu.morphology import FinnishMorphology
-from bot.notices import NoticeWriter
-from bot.paths import PathService, lemma_tokens, plain_tokens
-from bot.privacy import ConversationLog, PrivacyService
+from bot.paths.drafting import PathService, lemma_tokens, plain_tokens
+from bot.privacy.service import ConversationLog, PrivacyService
+from bot.register.cases import CaseService
+from bot.register.database import make_engine, make_sessionmaker, upgrade
+from bot.register.lifecycle import Lifecycle
+from bot.register.mentors import MentorDirectory
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -15,6 +15,9 @@ import yaml
 
 MESSAGES_FILE = Path(__file__).resolve().parent / "data" / "messages.yml"
 FALLBACK_LANGUAGE = "fi"
+# Payloads the front door's own doors send besides the buttons' (the Telegram door's /start and /delete).
+GREET_PAYLOAD = "/greet"
+ERASE_PAYLOAD = "/erase_data"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_NETWORK = PROJECT_ROOT / "networks" / "kymenlaakso.yml"
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'frontdoor.db'}"
-NEEDS_FILE = Path(__file__).resolve().parent / "data" / "needs.yml"
+# The word files every package reads: needs, municipalities, sector words, the texts.
+DATA_DIR = Path(__file__).resolve().parent / "data"
+NEEDS_FILE = DATA_DIR / "needs.yml"
 
 
 def _origin(url: str) -> str:
@@ -65,6 +67,8 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 WEBHOOK_SECRET_PREFIX = "FRONTDOOR_WEBHOOK_SECRET_"
 # Rasa sends FRONTDOOR_ACTION_TOKEN in this header with every action call; the action server checks it.
 ACTION_TOKEN_HEADER = "X-Frontdoor-Action-Token"
+# The header by which the Telegram bridge shows Rasa's telegram_bridge channel the shared token.
+BRIDGE_TOKEN_HEADER = "X-Frontdoor-Bridge-Token"
 
 
 def secret_key(partner_id: str) -> str:

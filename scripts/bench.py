@@ -44,8 +44,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from sqlalchemy import create_engine, text
 
-from bot.localservices import free_port
-from bot.runner import http_answers
+from bot.ops.localservices import free_port
+from bot.ops.runner import http_answers
 
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.app import create_frontdoor
-from bot.demodata import DemoData
-from bot.report import Period, ReportBuilder, draw, write
+from bot.insight.demodata import DemoData
+from bot.insight.report import Period, ReportBuilder, draw, write
 from bot.settings import PROJECT_ROOT, Settings
 
 

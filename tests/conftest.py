@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import FrontDoor, create_frontdoor
-from bot.municipalities import Municipalities
-from bot.needs import Taxonomy, load_taxonomy
-from bot.network import Network, load_network
+from bot.network.model import Network, load_network
+from bot.network.municipalities import Municipalities
+from bot.network.needs import Taxonomy, load_taxonomy
 from bot.nlu.morphology import FinnishMorphology
 from bot.settings import DEFAULT_NETWORK, PROJECT_ROOT, Settings
 

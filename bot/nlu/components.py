@@ -42,7 +42,10 @@ from bot.nlu.morphology import Analysis, FinnishMorphology
 
 TOKENS = "text_tokens"
 _SOURCES = [
-    *(Path(__file__).resolve().parent / name for name in ("components.py", "morphology.py", "entities.py")),
+    *(
+        Path(__file__).resolve().parent / name
+        for name in ("components.py", "morphology.py", "entities.py", "lemmas.py", "sectors.py")
+    ),
     Path(__file__).resolve().parent.parent / "language.py",
 ]
 _DATA = Path(__file__).resolve().parent.parent / "data"

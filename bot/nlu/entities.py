@@ -23,9 +23,9 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Token
 
 from bot.contact import check_email
-from bot.municipalities import Municipalities, fold
+from bot.network.municipalities import Municipalities, fold
 from bot.nlu.morphology import FinnishMorphology
-from bot.sectors import NOT_SECTORS, SECTOR_HEADS, SECTOR_WORDS_FILE
+from bot.nlu.sectors import NOT_SECTORS, SECTOR_HEADS, SECTOR_WORDS_FILE
 
 # The entity beside each ``municipality``: the place as named, a former municipality's own name.
 PLACE_NAMED = "place_named"

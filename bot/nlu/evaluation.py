@@ -95,7 +95,7 @@ INPUTS = (
     "tests/nlu",
     "bot/nlu",
     "bot/language.py",
-    "bot/sectors.py",
+    "bot/nlu/sectors.py",
     "bot/data/municipalities.yml",
     "bot/data/sector_words.yml",
     "requirements.lock",

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.bot.delivery import CUSTOMER_TOKEN, MENTOR_TOKEN
+from tests.bot.delivery.common import CUSTOMER_TOKEN, MENTOR_TOKEN
 from tests.standins.receivers import MailServer, WebhookReceiver
 from tests.standins.telegram_api import TelegramApi
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import requests
 
-from bot.localservices import free_port
+from bot.ops.localservices import free_port
 from bot.settings import PROJECT_ROOT
 from tests.standins.receivers import MailServer
 from tests.standins.telegram_api import TelegramApi

@@ -11,7 +11,7 @@ import requests
 
 from bot.app import create_frontdoor
 from bot.settings import Settings
-from tests.bot.test_cases import INTAKE
+from tests.bot.register.test_cases import INTAKE
 from tests.e2e.conftest import Conversation, Stack
 
 REFERENCE = re.compile(r"FD-\d{4}-\d{5}")

@@ -24,8 +24,8 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from bot.localservices import free_port
-from bot.runner import http_answers
+from bot.ops.localservices import free_port
+from bot.ops.runner import http_answers
 from bot.settings import PROJECT_ROOT
 from tests.e2e.conftest import CUSTOMER_TOKEN
 from tests.e2e.telegram_user import TelegramUser

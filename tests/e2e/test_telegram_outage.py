@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from bot.localservices import free_port
+from bot.ops.localservices import free_port
 from bot.settings import PROJECT_ROOT
 from tests.e2e.conftest import CUSTOMER_TOKEN, EARLY_CHAT, Stack
 from tests.e2e.telegram_user import TelegramUser

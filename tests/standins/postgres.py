@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bot.localservices import LocalPostgres
+from bot.ops.localservices import LocalPostgres
 
 
 class PostgresServer(LocalPostgres):

@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bot.localservices import LocalRedis
+from bot.ops.localservices import LocalRedis
 
 
 class RedisServer(LocalRedis):

@@ -1,0 +1,189 @@
+"""The mentors' Telegram bot: link an account, list and show cases, act on them with buttons.
+
+Buttons carry ``verb:REFERENCE`` (and a partner for forwarding) and drive the
+same :class:`~bot.register.lifecycle.Lifecycle` as the command line, so the same rules
+hold: only the case's holder or the coordinator may act, and a change the
+status does not allow is refused with the reason. A Telegram account that is
+not linked to a mentor gets a polite refusal and never any case data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Callable
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot.delivery.notices import NoticeWriter, mentor_language
+from bot.delivery.notifiers.telegram import keyboard
+from bot.network.model import Mentor, language_of
+from bot.register.lifecycle import CaseNotFound, Lifecycle, Outcome, TransitionError
+from bot.register.mentors import MentorDirectory
+from bot.register.models import Case
+
+logger = logging.getLogger(__name__)
+
+
+class MentorBot:
+    """Handlers of the mentors' bot."""
+
+    def __init__(self, directory: MentorDirectory, lifecycle: Lifecycle, writer: NoticeWriter):
+        self.directory = directory
+        self.lifecycle = lifecycle
+        self.writer = writer
+        self.texts = writer.texts
+
+    def install(self, application: Application) -> None:  # type: ignore[type-arg]
+        application.add_handler(CommandHandler("start", self.start))
+        application.add_handler(CommandHandler("cases", self.cases))
+        application.add_handler(CommandHandler("case", self.case))
+        application.add_handler(CommandHandler("help", self.help))
+        application.add_handler(CallbackQueryHandler(self.button))
+        application.add_handler(MessageHandler(filters.ALL, self.help))
+        application.add_error_handler(self.error)
+
+    async def _mentor(self, update: Update) -> Mentor | None:
+        user = update.effective_user
+        return await asyncio.to_thread(self.directory.mentor_for, user.id) if user else None
+
+    async def _reply(self, update: Update, text: str) -> None:
+        if update.effective_message:
+            await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+
+    async def _refuse(self, update: Update) -> None:
+        await self._reply(update, html.escape(self.texts.say("bot_not_registered", language_of(update.effective_user))))
+
+    # -- commands -------------------------------------------------------------
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            return
+        if context.args:
+            mentor = await asyncio.to_thread(self.directory.redeem, context.args[0], user.id, chat.id)
+            language = mentor_language(mentor) if mentor else language_of(user)
+            if mentor is None:
+                await self._reply(update, html.escape(self.texts.say("bot_invite_invalid", language)))
+                return
+            await self._reply(update, html.escape(self.texts.say("bot_linked", language, name=mentor.name, mentor=mentor.id)))
+            return
+        await self.help(update, context)
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        mentor = await self._mentor(update)
+        if mentor is None:
+            await self._refuse(update)
+            return
+        await self._reply(update, html.escape(self.texts.say("bot_help", mentor_language(mentor))))
+
+    async def cases(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        mentor = await self._mentor(update)
+        if mentor is None:
+            await self._refuse(update)
+            return
+        language = mentor_language(mentor)
+        cases = await asyncio.to_thread(self.directory.open_cases, mentor.id)
+        if not cases:
+            await self._reply(update, html.escape(self.texts.say("bot_no_cases", language)))
+            return
+        lines = [f"<b>{html.escape(self.texts.say('bot_open_cases', language, count=len(cases)))}</b>"]
+        lines += [self._line(case, language) for case in cases[:50]]
+        await self._reply(update, "\n".join(lines))
+
+    def _line(self, case: Case, language: str) -> str:
+        need = self.writer.taxonomy.needs.get(case.need)
+        status = self.texts.word("statuses", case.status, language)
+        where = f" · {case.municipality}" if case.municipality else ""
+        name = need.name(language) if need else case.need
+        return html.escape(f"{case.reference} · {name}{where} · {status}")
+
+    async def case(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        mentor = await self._mentor(update)
+        if mentor is None:
+            await self._refuse(update)
+            return
+        language = mentor_language(mentor)
+        if not context.args:
+            await self._reply(update, html.escape(self.texts.say("bot_case_usage", language)))
+            return
+        reference = context.args[0][:40]
+        case = await asyncio.to_thread(self.directory.case_for, mentor.id, reference)
+        if case is None:
+            await self._reply(update, html.escape(self.texts.say("bot_case_unknown", language, reference=reference.upper())))
+            return
+        card = self.writer.mentor_card(case, self.directory.network, language)
+        if update.effective_message:
+            await update.effective_message.reply_text(card.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(card.buttons))
+
+    # -- buttons --------------------------------------------------------------
+    def _action(self, verb: str, mentor: Mentor, reference: str, partner: str | None) -> Callable[[], Outcome]:
+        lifecycle = self.lifecycle
+        actions: dict[str, Callable[[], Outcome]] = {
+            "accept": lambda: lifecycle.accept(reference, mentor.id),
+            "decline": lambda: lifecycle.decline(reference, mentor.id),
+            "contacted": lambda: lifecycle.contacted(reference, mentor.id),
+            "close": lambda: lifecycle.close(reference, mentor.id),
+            "fwd": lambda: lifecycle.forward(reference, mentor.id, partner or ""),
+        }
+        return actions[verb]
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        mentor = await self._mentor(update)
+        if mentor is None:
+            await query.answer(self.texts.say("bot_not_registered", language_of(update.effective_user)), show_alert=True)
+            return
+        language = mentor_language(mentor)
+        verb, _, rest = (query.data or "").partition(":")
+        reference, _, partner = rest.partition(":")
+        case = await asyncio.to_thread(self.directory.case_for, mentor.id, reference)
+        if case is None:
+            await query.answer(self.texts.say("bot_case_unknown", language, reference=reference), show_alert=True)
+            return
+        network = self.directory.network
+        if verb in ("forward", "show"):
+            card = self.writer.mentor_card(case, network, language)
+            if verb == "forward":
+                prompt = html.escape(self.texts.say("bot_forward_to", language, reference=case.reference))
+                await query.answer()
+                await self._edit(update, f"{card.html}\n\n<b>{prompt}</b>", self.writer.forward_buttons(case, network, language))
+                return
+            await query.answer()
+            await self._edit(update, card.html, card.buttons)
+            return
+        if verb not in ("accept", "decline", "contacted", "close", "fwd"):
+            await query.answer()
+            return
+        try:
+            outcome = await asyncio.to_thread(self._action(verb, mentor, case.reference or reference, partner or None))
+        except (TransitionError, CaseNotFound) as error:
+            await query.answer(self.texts.say("bot_refused", language, reason=str(error))[:200], show_alert=True)
+            return
+        await query.answer(self.texts.say("bot_done", language, status=self.texts.word("statuses", outcome.status, language)))
+        after = await asyncio.to_thread(self.directory.case_for, mentor.id, outcome.reference)
+        if after is None:
+            gone = self.texts.say("bot_handled_by_other", language, reference=outcome.reference)
+            await self._edit(update, html.escape(gone), ())
+            return
+        card = self.writer.mentor_card(after, network, language)
+        await self._edit(update, card.html, card.buttons)
+
+    async def _edit(self, update: Update, text: str, rows: tuple[tuple[tuple[str, str], ...], ...]) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows))
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                raise
+
+    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The update may hold personal data: log only what went wrong.
+        logger.error("mentor bot: %s", type(context.error).__name__ if context.error else "unknown error")

@@ -1,0 +1,1 @@
+"""What the network learns: the foresight report and synthetic demo data."""

@@ -1,0 +1,234 @@
+"""Synthetic cases for demos and benchmarks: ``frontdoor demo-data --cases N``.
+
+The mix follows the seed documents (staff competence 23 %, cooperation 23 %,
+a place for a learner 22 %, workplace-instructor training and recruitment
+recurring; employers contacted mostly in the first area), spread over the last
+year, routed by the real routing over the network, and taken through the case
+lifecycle with plausible delays. Every synthetic case is marked: contact and
+organisation "Synteettinen …", email at ``example.invalid``, need text
+starting with "[demo]" and ``synthetic: true`` in its ``created``
+event. Written with bulk inserts, so 100 000 cases take seconds, not hours.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.network.model import Network
+from bot.network.municipalities import Municipalities
+from bot.network.needs import Taxonomy
+from bot.network.routing import RoutingRequest, Workload, route
+from bot.register.cases import reference_for
+from bot.register.lifecycle import SYSTEM
+from bot.register.models import Case, CaseEvent
+
+logger = logging.getLogger(__name__)
+
+EMPLOYER_NEEDS = {
+    "staff_training": 23,
+    "cooperation": 23,
+    "learning_placement": 22,
+    "instructor_training": 10,
+    "recruitment": 12,
+    "apprenticeship": 7,
+    "other": 3,
+}
+INDIVIDUAL_NEEDS = {"job_search": 40, "competence_path": 32, "apprenticeship": 20, "other": 8}
+SECTORS = {"logistics": 18, "ict": 14, "bioeconomy": 14, "technology": 14, "construction": 10, "social_health": 12,
+           "hospitality": 6, "commerce": 8, "other": 4}  # fmt: skip
+WORDS = {
+    "staff_training": "Henkilöstömme tarvitsee koulutusta uusiin järjestelmiin",
+    "cooperation": "Haluaisimme tehdä yhteistyötä oppilaitoksen kanssa",
+    "learning_placement": "Voisimme tarjota työssäoppimispaikan opiskelijalle",
+    "instructor_training": "Työpaikkaohjaajamme tarvitsevat ohjaajakoulutusta",
+    "recruitment": "Etsimme uusia työntekijöitä kesäksi",
+    "apprenticeship": "Kiinnostaa oppisopimus",
+    "competence_path": "Haluaisin vaihtaa alaa ja miettiä opintoja",
+    "job_search": "Etsin töitä alueelta",
+}
+OTHER_WORDS = (
+    "Etsimme kumppania kiertotalouden kehityshankkeeseen",
+    "Tarvitsisimme tiloja tapahtumaa varten",
+    "Kysyisin kansainvälisistä opiskelijavaihdoista",
+    "Onko teillä tietoa yrityksen sukupolvenvaihdoksesta",
+    "Haluaisin antaa palautetta palvelusta",
+)
+CHUNK = 5000
+
+
+def _pick(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _hours(rng: random.Random, median: float) -> timedelta:
+    return timedelta(hours=rng.lognormvariate(0, 0.8) * median)
+
+
+class DemoData:
+    """Generates synthetic cases into the register."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        networks: Callable[[], Network],
+        taxonomy: Taxonomy,
+        municipalities: Municipalities,
+        clock: Callable[[], datetime],
+    ):
+        self.sessions = sessions
+        self.networks = networks
+        self.taxonomy = taxonomy
+        self.municipalities = municipalities
+        self.clock = clock
+
+    def _place(self, rng: random.Random, network: Network) -> tuple[str, str | None]:
+        """(current municipality, former one named or None); areas weighted like the seed's contacts."""
+        if rng.random() < 0.04:
+            return rng.choice(("Helsinki", "Tampere", "Turku", "Jyväskylä")), None
+        area = rng.choices(network.areas, weights=[1 / (i + 1) for i in range(len(network.areas))])[0]
+        named = rng.choice(sorted(area.municipalities))
+        place = self.municipalities.resolve(named)
+        if place is None:
+            return named, None
+        return place.municipality, place.former
+
+    def generate(self, count: int, seed: int = 42) -> int:
+        """Add ``count`` synthetic cases; returns how many were added."""
+        rng = random.Random(seed)
+        network = self.networks()
+        now = self.clock()
+        last_assigned: dict[str, datetime] = {}
+        with self.sessions.begin() as session:
+            next_id = int(session.execute(select(func.coalesce(func.max(Case.id), 0))).scalar_one()) + 1
+            first_id = next_id
+            for start in range(0, count, CHUNK):
+                cases: list[dict[str, Any]] = []
+                events: list[dict[str, Any]] = []
+                for _ in range(min(CHUNK, count - start)):
+                    case, case_events = self._case(rng, network, next_id, now, last_assigned)
+                    cases.append(case)
+                    events += case_events
+                    next_id += 1
+                session.execute(insert(Case), cases)
+                session.execute(insert(CaseEvent), events)
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"))
+        logger.info("%s synthetic cases added (ids %s-%s)", count, first_id, next_id - 1)
+        return count
+
+    def _case(
+        self, rng: random.Random, network: Network, case_id: int, now: datetime, last_assigned: dict[str, datetime]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        employer = rng.random() < 0.7
+        need = _pick(rng, EMPLOYER_NEEDS if employer else INDIVIDUAL_NEEDS)
+        sector = _pick(rng, SECTORS) if employer or rng.random() < 0.5 else None
+        municipality, former = self._place(rng, network)
+        language = "fi" if rng.random() < 0.9 else rng.choice(("en", "sv"))
+        created = now - timedelta(seconds=rng.uniform(0, 365 * 86400))
+        words = rng.choice(OTHER_WORDS) if need == "other" else WORDS[need]
+        decision = route(
+            network,
+            RoutingRequest(need=need, municipality=municipality, place_named=former, sector=sector, language=language),
+            Workload(open_cases={}, last_assigned=last_assigned),
+            created.date(),
+        )
+        last_assigned[decision.mentor] = created
+        reference = reference_for(case_id, created)
+        events = [
+            {
+                "case_id": case_id,
+                "at": created,
+                "kind": "created",
+                "actor": SYSTEM,
+                "detail": {"channel": "web", "synthetic": True},
+            },
+            {
+                "case_id": case_id,
+                "at": created,
+                "kind": "assigned",
+                "actor": SYSTEM,
+                "detail": {"status": "assigned", "partner": decision.partner, "mentor": decision.mentor, "synthetic": True},
+            },
+        ]
+        status, mentor, partner, area, at = "assigned", decision.mentor, decision.partner, decision.area, created
+        roll = rng.random()
+        if roll < 0.05 and len(network.partners) > 1:
+            # Forwarded to another partner, who takes it on.
+            others = [p for p in network.partners if p.id != partner and need in p.needs] or [
+                p for p in network.partners if p.id != partner
+            ]
+            target = rng.choice(others)
+            at += _hours(rng, 6)
+            events.append(
+                {"case_id": case_id, "at": at, "kind": "forwarded", "actor": mentor, "detail": {"to_partner": target.id}}
+            )
+            again = route(
+                network,
+                RoutingRequest(
+                    need=need,
+                    municipality=municipality,
+                    place_named=former,
+                    sector=sector,
+                    language=language,
+                    exclude=frozenset({mentor}),
+                    partner=target.id,
+                ),
+                Workload(open_cases={}, last_assigned=last_assigned),
+                created.date(),
+            )
+            last_assigned[again.mentor] = at
+            mentor, partner, area = again.mentor, again.partner, again.area
+            events.append(
+                {
+                    "case_id": case_id,
+                    "at": at,
+                    "kind": "assigned",
+                    "actor": SYSTEM,
+                    "detail": {"status": "forwarded", "partner": partner, "mentor": mentor, "synthetic": True},
+                }
+            )
+            status = "forwarded"
+        if roll < 0.85:
+            for kind, median, chance in (("accepted", 5, 1.0), ("contacted", 20, 0.8), ("closed", 240, 0.85)):
+                if rng.random() > chance or at + _hours(rng, median) > now:
+                    break
+                at += _hours(rng, median)
+                events.append({"case_id": case_id, "at": at, "kind": kind, "actor": mentor, "detail": {}})
+                status = kind
+        case = {
+            "id": case_id,
+            "reference": reference,
+            "created_at": created,
+            "updated_at": at,
+            "conversation_id": None,
+            "channel": "web" if employer else rng.choice(("telegram", "telegram", "web", "rest")),
+            "language": language,
+            "customer_type": "employer" if employer else "individual",
+            "need": need,
+            "need_text": f"[demo] {words}",
+            "sector": sector,
+            "municipality": municipality,
+            "place_named": former,
+            "area": area,
+            "partner": partner,
+            "mentor": mentor,
+            "status": status,
+            "routing_reason": decision.reason,
+            "assigned_at": created,
+            "respond_by": None,
+            "consent": True,
+            "consent_at": created,
+            "privacy_notice_version": "synthetic",
+            "contact_name": f"Synteettinen Asiakas {case_id}",
+            "organization": f"Synteettinen Oy {case_id}" if employer else None,
+            "email": f"synthetic-{case_id}@example.invalid",
+            "phone": None,
+        }
+        return case, events

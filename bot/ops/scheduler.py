@@ -1,0 +1,88 @@
+"""Scheduled jobs of a running front door (APScheduler, already under Rasa).
+
+The escalation job keeps no state of its own: each run reads the overdue
+cases from the database, so a restarted process simply goes on, and
+several processes may run it at once (on PostgreSQL the overdue cases are
+claimed with ``FOR UPDATE SKIP LOCKED``). The retention purge runs every night
+the same way: what is due is read from the database each time.
+
+A routine run is logged at DEBUG, a run that did something at INFO, one that
+failed at ERROR. APScheduler's own "Running job" and "executed successfully"
+(at INFO, every minute) are shown only when the log level is DEBUG; its
+warnings and errors (a missed run, a job that raised) always.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.privacy.service import PrivacyService
+from bot.register.lifecycle import Lifecycle
+
+# When the nightly retention purge runs, in the network's time zone.
+PURGE_AT = {"hour": 3, "minute": 30}
+
+# The executor the jobs run in; APScheduler logs each run under "apscheduler.executors.<this>".
+EXECUTOR = "frontdoor"
+
+logger = logging.getLogger(__name__)
+
+
+def escalate(lifecycle: Lifecycle) -> int:
+    """One escalation round; a database error is logged and the next round tries again."""
+    try:
+        done = len(lifecycle.escalate_overdue())
+    except SQLAlchemyError as exc:
+        logger.error("escalation round failed, retrying at the next one: %s", type(exc).__name__)
+        return 0
+    logger.log(logging.INFO if done else logging.DEBUG, "escalation round: %d overdue case(s) passed on", done)
+    return done
+
+
+def purge(privacy: PrivacyService) -> int:
+    """One retention round; a database error is logged and the next night tries again."""
+    try:
+        return len(privacy.purge().references)
+    except SQLAlchemyError as exc:
+        logger.error("retention purge failed, retrying next night: %s", type(exc).__name__)
+        return 0
+
+
+def start_scheduler(
+    lifecycle: Lifecycle, every_seconds: float, privacy: PrivacyService | None = None, zone: str = "Europe/Helsinki"
+) -> BackgroundScheduler:
+    """Run :func:`escalate` now and then every ``every_seconds``; :func:`purge` every night if given."""
+    # APScheduler logs every run's start and end at INFO: shown only when debugging.
+    runs = logging.getLogger(f"apscheduler.executors.{EXECUTOR}")
+    runs.setLevel(logging.NOTSET if logging.getLogger().isEnabledFor(logging.DEBUG) else logging.WARNING)
+    scheduler = BackgroundScheduler(timezone="UTC", executors={EXECUTOR: ThreadPoolExecutor(max_workers=2)})
+    scheduler.add_job(
+        escalate,
+        "interval",
+        executor=EXECUTOR,
+        args=[lifecycle],
+        seconds=every_seconds,
+        id="escalate",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(timezone.utc),
+    )
+    if privacy is not None:
+        scheduler.add_job(
+            purge,
+            "cron",
+            executor=EXECUTOR,
+            args=[privacy],
+            id="purge",
+            coalesce=True,
+            max_instances=1,
+            timezone=zone,
+            **PURGE_AT,
+        )
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,305 @@
+"""Drafting a competence path: the network's offerings that fit a case, from more than one partner.
+
+Ranking is lexical (BM25L of ``rank_bm25``) over Voikko base forms and compound
+parts, so "logistiikkaan", "logistiikan" and "satamalogistiikka" meet
+"logistiikka"; English words are matched as written. The words are weighed
+together with what the case already says: the need (an offering must answer
+it), the sector, the customer's area (or online) and language.
+
+A path then prefers partners the customer would not have found from one door:
+the second pick comes from another partner when one fits nearly as well, an
+employer's apprenticeship gets workplace-instructor training beside it, and
+an individual's path is ordered short first (a course or guidance, then a
+programme).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rank_bm25 import BM25L
+
+from bot.network.model import Network, file_stamp, load_network
+from bot.network.municipalities import Municipalities
+from bot.network.needs import Taxonomy, load_taxonomy
+from bot.nlu.lemmas import open_morphology
+from bot.nlu.morphology import Analysis
+from bot.nlu.sectors import SectorMatcher
+from bot.paths.catalogue import Catalogue, Offering, in_language, load_catalogue, synced_path
+
+logger = logging.getLogger(__name__)
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+# Weights of the parts of an offering's score.
+WORDS_WEIGHT = 2.0
+SECTOR_MATCH = 1.0
+SECTOR_MISMATCH = -1.5
+ELSEWHERE = -2.0  # held on site outside the customer's area
+NOT_IN_LANGUAGE = -1.0  # not taught in the customer's language
+OTHER_PARTNER = 0.6  # a second partner on the path
+COMPANION = 0.8  # instructor training beside an apprenticeship
+# Path order of an individual: first steps, then programmes.
+_STEP = {"service": 0, "course": 1, "vocational": 2, "higher": 3}
+MAX_SUGGESTIONS = 4
+# Needs whose path the bot shows as soon as the need is named ("what could I study?"); the others see it with the case.
+SUGGEST_AT_ONCE = ("competence_path", "job_search")
+
+
+@dataclass(frozen=True)
+class PathRequest:
+    """What a case says that a path depends on."""
+
+    need: str
+    text: str = ""  # the customer's own words
+    customer_type: str | None = None
+    sector: str | None = None
+    language: str = "fi"
+    area: frozenset[str] = frozenset()  # municipalities of the customer's area; none: not known
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One step of a drafted path."""
+
+    offering: Offering
+    score: float
+
+
+Tokenizer = Callable[[str], list[str]]
+
+
+def plain_tokens(text: str) -> list[str]:
+    """Lower-case words: the tokenizer without Voikko."""
+    return [word.lower() for word in _WORD.findall(text)]
+
+
+def lemma_tokens(analyse: Callable[[str], Analysis]) -> Tokenizer:
+    """Words as Voikko's base forms plus their compound parts ("oppisopimuspaikkaa" → oppisopimuspaikka, oppi, sopimus, paikka)."""
+
+    def tokens(text: str) -> list[str]:
+        found: list[str] = []
+        for word in _WORD.findall(text):
+            analysis = analyse(word)
+            found.extend((analysis.lemma, *analysis.parts))
+        return found
+
+    return tokens
+
+
+def _document(offering: Offering, sector_names: Callable[[str], Iterable[str]]) -> str:
+    texts = [*offering.title.values(), *offering.summary.values(), *offering.keywords]
+    for sector in offering.sectors:
+        texts.extend(sector_names(sector))
+    return " ".join(texts)
+
+
+class PathDrafter:
+    """Ranks a catalogue's offerings for a case and drafts a path of two to four."""
+
+    def __init__(self, catalogue: Catalogue, tokens: Tokenizer, sector_names: Callable[[str], Iterable[str]] = lambda _s: ()):
+        self.catalogue = catalogue
+        self.tokens = tokens
+        self.offerings = list(catalogue.offerings)
+        corpus = [tokens(_document(o, sector_names)) or ["-"] for o in self.offerings]
+        # BM25L, not Okapi: Okapi's idf is zero for a word in half the offerings and floored when in more, so in a
+        # small catalogue (a network's first few offerings) the customer's words stop counting.
+        self._bm25 = BM25L(corpus) if corpus else None
+
+    def rank(self, request: PathRequest) -> list[Suggestion]:
+        """Every offering that answers the need, best first."""
+        if self._bm25 is None:
+            return []
+        query = self.tokens(request.text)
+        lexical = list(self._bm25.get_scores(query)) if query else [0.0] * len(self.offerings)
+        best = max(lexical, default=0.0) or 1.0
+        ranked = []
+        for offering, words in zip(self.offerings, lexical, strict=True):
+            if request.need not in offering.needs:
+                continue
+            score = WORDS_WEIGHT * words / best
+            if request.sector and offering.sectors:
+                score += SECTOR_MATCH if request.sector in offering.sectors else SECTOR_MISMATCH
+            if request.area and offering.municipalities and not request.area & set(offering.municipalities):
+                score += ELSEWHERE
+            if request.language not in offering.languages:
+                score += NOT_IN_LANGUAGE
+            ranked.append(Suggestion(offering, round(score, 4)))
+        ranked.sort(key=lambda s: (-s.score, s.offering.id))
+        return ranked
+
+    def draft(self, request: PathRequest, size: int = 3) -> list[Suggestion]:
+        """A path of up to ``size`` (at most four) offerings, more than one partner where one fits."""
+        size = max(1, min(size, MAX_SUGGESTIONS))
+        left = self.rank(request)
+        path: list[Suggestion] = []
+        while left and len(path) < size:
+            partners = {s.offering.partner for s in path}
+            kinds = {s.offering.kind for s in path}
+
+            def worth(suggestion: Suggestion, partners: set[str] = partners, kinds: set[str] = kinds) -> float:
+                bonus = OTHER_PARTNER if path and len(partners) < 2 and suggestion.offering.partner not in partners else 0.0
+                if "apprenticeship_training" in kinds and suggestion.offering.kind == "instructor_training":
+                    bonus += COMPANION
+                return suggestion.score + bonus
+
+            best = max(range(len(left)), key=lambda i: (worth(left[i]), -i))  # ties: the better ranked
+            path.append(left.pop(best))
+        if request.customer_type == "individual" or request.need in SUGGEST_AT_ONCE:
+            path.sort(key=lambda s: _STEP.get(s.offering.level, 2))
+        return path
+
+
+@dataclass(frozen=True)
+class Drafting:
+    """What drafting paths needs, loaded once: the network, its catalogue, Voikko's words, sectors."""
+
+    taxonomy: Taxonomy
+    municipalities: Municipalities
+    network: Network
+    catalogue: Catalogue
+    tokens: Tokenizer
+    sectors: SectorMatcher
+
+    def drafter(self) -> PathDrafter:
+        return PathDrafter(self.catalogue, self.tokens, lambda sector: self.taxonomy.sectors[sector].names.values())
+
+
+def load_drafting(network_path: Path, curated_path: Path, synced_file: Path | None) -> Drafting:
+    """Load the network and its catalogue (curated, plus the synced file if given) with Voikko where installed."""
+    # Here, not at the top: spaCy takes seconds to import, and every command that touches cases imports this module.
+    from bot.nlu.entities import EntityFinder  # noqa: PLC0415 - only drafting outside the front door needs spaCy
+
+    taxonomy = load_taxonomy()
+    morphology = open_morphology()
+    municipalities = Municipalities.load(lemmatizer=morphology.baseforms if morphology else None)
+    network = load_network(network_path, taxonomy, municipalities)
+    catalogue = load_catalogue(curated_path, synced_file, taxonomy, municipalities, [p.id for p in network.partners])
+    finder = EntityFinder.load(morphology, municipalities=municipalities) if morphology else None
+    tokens = lemma_tokens(morphology.analyse) if morphology else plain_tokens
+    return Drafting(taxonomy, municipalities, network, catalogue, tokens, SectorMatcher.load(taxonomy, finder))
+
+
+class PathService:
+    """Drafts paths for cases and conversations from the catalogue in use.
+
+    The catalogue is the curated file and the network's last synced one; both
+    are read again when they change (a sync while the front door runs is used
+    at the next draft). Files that cannot be used are logged once and the
+    catalogue in use stays: a broken file never stops the dialogue.
+    """
+
+    def __init__(
+        self,
+        curated: Path,
+        synced_dir: Path,
+        *,
+        taxonomy: Taxonomy,
+        municipalities: Municipalities,
+        networks: Callable[[], Network],
+        tokens: Tokenizer,
+    ):
+        self.curated = curated
+        self.synced_dir = synced_dir
+        self.taxonomy = taxonomy
+        self.municipalities = municipalities
+        self.networks = networks
+        self.tokens = tokens
+        self._lock = threading.Lock()
+        self._key: tuple[object, ...] | None = None
+        self._rejected: tuple[object, ...] | None = None
+        self._drafter: PathDrafter | None = None
+
+    def drafter(self) -> PathDrafter:
+        network = self.networks()
+        synced = synced_path(self.synced_dir, network.id)
+        key = (network.id, tuple(p.id for p in network.partners), file_stamp(self.curated), file_stamp(synced))
+        with self._lock:
+            if key not in (self._key, self._rejected):
+                try:
+                    catalogue = load_catalogue(
+                        self.curated, synced, self.taxonomy, self.municipalities, [p.id for p in network.partners]
+                    )
+                    self._drafter = PathDrafter(catalogue, self.tokens, self._sector_names)
+                    self._key, self._rejected = key, None
+                except Exception as exc:  # whatever the files hold, the conversation goes on
+                    self._rejected = key
+                    logger.error("catalogue not (re)loaded, paths use the one before: %s", exc)
+            if self._drafter is None:
+                self._drafter = PathDrafter(Catalogue(), self.tokens)
+            return self._drafter
+
+    def _sector_names(self, sector: str) -> Iterable[str]:
+        return self.taxonomy.sectors[sector].names.values()
+
+    def draft(
+        self,
+        *,
+        need: str,
+        text: str | None,
+        customer_type: str | None,
+        sector: str | None,
+        language: str,
+        municipality: str | None,
+        place_named: str | None = None,
+        size: int = 3,
+    ) -> list[dict[str, Any]]:
+        """The drafted path as steps to store with a case and to show (titles and links in every language)."""
+        network = self.networks()
+        area = network.area_of(municipality, place_named) if municipality else None
+        request = PathRequest(
+            need=need,
+            text=text or "",
+            customer_type=customer_type,
+            sector=sector,
+            language=language,
+            area=frozenset(area.municipalities) if area else frozenset(),
+        )
+        return [_step(s.offering, network) for s in self.drafter().draft(request, size=size)]
+
+    def steps(self, offering_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The steps of a path drafted before (e.g. the one shown in the dialogue): those still in the catalogue."""
+        network = self.networks()
+        by_id = {o.id: o for o in self.drafter().offerings}
+        return [_step(by_id[i], network) for i in offering_ids if i in by_id]
+
+
+def _step(offering: Offering, network: Network) -> dict[str, Any]:
+    """One step as stored with a case and shown: titles and links in every language."""
+    partner = network.partner(offering.partner)
+    return {
+        "id": offering.id,
+        "partner": offering.partner,
+        "partner_name": partner.name if partner else offering.partner,
+        "kind": offering.kind,
+        "title": dict(offering.title),
+        "link": dict(offering.link),
+        "start": offering.start,
+        "format": offering.format,
+    }
+
+
+def step_line(step: Mapping[str, Any], language: str, words: Mapping[str, str]) -> str:
+    """One step as a line: title, organisation, when, link ("verkossa" / "online" from ``words``)."""
+    title, link = in_language(step["title"], language), in_language(step["link"], language)
+    when = []
+    if step.get("start"):
+        when.append(f"{words['starts']} {_date(step['start'], language)}")
+    if step.get("format") == "online":
+        when.append(words["online"])
+    details = ", ".join([step["partner_name"], *when])
+    return f"{title} ({details}) {link}"
+
+
+def _date(iso: str, language: str) -> str:
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso  # as stored: a step is never lost for its date
+    return f"{day:%d %b %Y}" if language == "en" else f"{day.day}.{day.month}.{day.year}"

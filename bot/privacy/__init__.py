@@ -1,0 +1,1 @@
+"""Personal data: masking it in what is stored, erasure on request, and retention."""

@@ -1,0 +1,1 @@
+"""The case register: the database, its models and migrations, repositories, and the services that make and move cases (cases, lifecycle, mentors' acts, service time, the intake's checks). The outbox rows a case's change needs are queued in the case's own transaction."""

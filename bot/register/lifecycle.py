@@ -1,0 +1,358 @@
+"""A case's life after it is made: accept, decline, forward, contacted, close, escalate.
+
+Every change is an event with who and when, in the same transaction as the
+change and the notification it causes. A change the case's status does not
+allow, or one asked by someone who does not hold the case, is refused with a
+:class:`TransitionError` that says why and what is allowed. A declined case
+goes to the next best mentor and never back to one who declined it; a case
+not accepted by its deadline (working hours, Finnish public holidays) is
+escalated once per deadline by :meth:`Lifecycle.escalate_overdue`, which
+reads everything from the database, so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.network.model import Mentor, Network
+from bot.network.routing import Route, RoutingRequest, route
+from bot.register.models import AWAITING_STATUSES, OPEN_STATUSES, Case, OutboxMessage
+from bot.register.repositories import CaseRepository, OutboxRepository
+from bot.register.servicetime import deadline
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = "frontdoor"
+# Who the event log names when the customer does something.
+CUSTOMER = "customer"
+
+# What each action needs the case's status to be.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "accept": AWAITING_STATUSES,
+    "decline": AWAITING_STATUSES,
+    "forward": (*AWAITING_STATUSES, "accepted", "contacted"),
+    "contacted": ("accepted",),
+    "close": ("accepted", "contacted"),
+}
+
+
+class TransitionError(ValueError):
+    """The change is not allowed; the message says why."""
+
+
+class CaseNotFound(LookupError):
+    """No case has this reference."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The case after a change."""
+
+    reference: str
+    status: str
+    mentor: str | None
+    partner: str | None
+    reason: str | None = None
+
+
+def routing_request(case: Case, exclude: frozenset[str] = frozenset(), partner: str | None = None) -> RoutingRequest:
+    """What routing needs to know of a stored case."""
+    return RoutingRequest(
+        need=case.need,
+        municipality=case.municipality,
+        place_named=case.place_named,
+        sector=case.sector,
+        language=case.language,
+        exclude=exclude,
+        partner=partner,
+    )
+
+
+def assign(session: Session, network: Network, case: Case, decision: Route, *, status: str, now: datetime) -> None:
+    """Give the case to the routed mentor: status, deadline, event and the mentor's notification."""
+    cases = CaseRepository(session)
+    case.partner = decision.partner
+    case.mentor = decision.mentor
+    case.area = decision.area
+    case.status = status
+    case.routing_reason = decision.reason
+    case.assigned_at = now
+    case.respond_by = deadline(now, network.service)
+    case.updated_at = now
+    cases.record(
+        case,
+        "assigned",
+        SYSTEM,
+        now,
+        status=status,
+        partner=decision.partner,
+        mentor=decision.mentor,
+        reason=decision.reason,
+        to_coordinator=decision.to_coordinator,
+        respond_by=case.respond_by.isoformat(),
+    )
+    session.flush()
+    mentor = network.mentor(decision.mentor)
+    if mentor is None:  # the network guarantees the coordinator exists
+        raise TransitionError(f"mentor '{decision.mentor}' is not in the network")
+    assignments = sum(1 for event in case.events if event.kind == "assigned")
+    notify(session, case, mentor, "case_assigned", now, occasion=assignments)
+
+
+def reroute(
+    session: Session,
+    network: Network,
+    case: Case,
+    *,
+    status: str,
+    now: datetime,
+    exclude: set[str | None],
+    partner: str | None = None,
+) -> None:
+    """Route the case again, never to ``exclude`` nor to anyone who declined it before, and assign it."""
+    cases = CaseRepository(session)
+    skipped = cases.declined_by(case) | {m for m in exclude if m}
+    decision = route(network, routing_request(case, skipped, partner), cases.workload(now), today_in(now, network))
+    assign(session, network, case, decision, status=status, now=now)
+
+
+def queue(
+    session: Session,
+    case_id: int,
+    *,
+    kind: str,
+    recipient: str,
+    channel: str,
+    address: str | None,
+    key: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Add one notification to the outbox, in the caller's transaction.
+
+    Takes the case's id, not the case, so the outbox worker can queue an alert
+    about a failed row without loading its case; ``detail`` is what the
+    notification needs beyond the case (e.g. which delivery an alert is about).
+    """
+    OutboxRepository(session).add(
+        OutboxMessage(
+            idempotency_key=key,
+            case_id=case_id,
+            kind=kind,
+            recipient=recipient,
+            channel=channel,
+            address=address,
+            status="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+            detail=detail,
+        )
+    )
+
+
+def notify(session: Session, case: Case, mentor: Mentor | None, kind: str, now: datetime, *, occasion: int = 0) -> None:
+    """Queue a notification of ``kind`` to each of the mentor's channels, in the caller's transaction.
+
+    The idempotency key names the case, the kind, the occasion (the n-th
+    assignment, say), the mentor and the channel: a retried transaction
+    cannot queue the same notification twice.
+    """
+    if mentor is None:
+        return
+    for i, channel in enumerate(mentor.channels):
+        key = f"{case.reference}:{kind}:{occasion}:{mentor.id}:{channel.kind}:{i}"
+        queue(session, case.id, kind=kind, recipient=mentor.id, channel=channel.kind, address=channel.address, key=key, now=now)
+
+
+def notify_customer(session: Session, case: Case, kind: str, now: datetime, *, occasion: int = 0) -> None:
+    """Queue news for the customer in their own channel: Telegram directly, otherwise email if they gave one."""
+    if case.channel == "telegram" and case.conversation_id:
+        channel, address = "telegram_customer", case.conversation_id
+    elif case.email:
+        channel, address = "email", case.email
+    else:
+        return
+    key = f"{case.reference}:{kind}:{occasion}:{CUSTOMER}:{channel}"
+    queue(session, case.id, kind=kind, recipient=CUSTOMER, channel=channel, address=address, key=key, now=now)
+
+
+class RegisterService:
+    """What the case register's services share: sessions, the current network and a clock."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        networks: Callable[[], Network],
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ):
+        self.sessions = sessions
+        self._networks = networks
+        self.clock = clock
+
+    @property
+    def network(self) -> Network:
+        """The network as it is now (the file may have been reloaded)."""
+        return self._networks()
+
+
+class Lifecycle(RegisterService):
+    """The mentors' and the scheduler's changes to cases."""
+
+    def _case(self, session: Session, reference: str) -> Case:
+        case = CaseRepository(session).by_reference(reference)
+        if case is None:
+            raise CaseNotFound(f"no case {reference.strip().upper()}: check the reference (like FD-2026-00042)")
+        return case
+
+    def _check(self, case: Case, action: str, actor: str) -> None:
+        network = self.network
+        allowed = ALLOWED[action]
+        if case.status not in allowed:
+            raise TransitionError(
+                f"case {case.reference} is {case.status}: it cannot be {_past(action)} "
+                f"(only a case that is {' / '.join(allowed)})"
+            )
+        if actor not in (case.mentor, network.coordinator.id):
+            raise TransitionError(
+                f"'{actor}' does not hold case {case.reference}: only its mentor ({case.mentor}) or the coordinator can change it"
+            )
+
+    def _outcome(self, case: Case) -> Outcome:
+        return Outcome(case.reference, case.status, case.mentor, case.partner, case.routing_reason)
+
+    def _simple(self, reference: str, actor: str, action: str, status: str, note: str | None) -> Outcome:
+        now = self.clock()
+        with self.sessions.begin() as session:
+            case = self._case(session, reference)
+            self._check(case, action, actor)
+            case.status = status
+            case.updated_at = now
+            if action == "accept":
+                case.respond_by = None
+            CaseRepository(session).record(case, status, actor, now, **({"note": note} if note else {}))
+            if action == "accept":
+                session.flush()
+                acceptances = sum(1 for event in case.events if event.kind == "accepted")
+                notify_customer(session, case, "case_accepted", now, occasion=acceptances)
+            outcome = self._outcome(case)
+        logger.info("case %s %s by %s", outcome.reference, status, actor)
+        return outcome
+
+    def accept(self, reference: str, actor: str) -> Outcome:
+        return self._simple(reference, actor, "accept", "accepted", None)
+
+    def contacted(self, reference: str, actor: str, note: str | None = None) -> Outcome:
+        return self._simple(reference, actor, "contacted", "contacted", note)
+
+    def close(self, reference: str, actor: str, note: str | None = None) -> Outcome:
+        return self._simple(reference, actor, "close", "closed", note)
+
+    def decline(self, reference: str, actor: str, reason: str | None = None) -> Outcome:
+        """Hand the case back: it goes to the next best mentor, never to one who declined it."""
+        network = self.network
+        now = self.clock()
+        with self.sessions.begin() as session:
+            case = self._case(session, reference)
+            self._check(case, "decline", actor)
+            if case.mentor == network.coordinator.id:
+                raise TransitionError(
+                    f"case {case.reference} is with the coordinator, who takes what nobody else can: forward it to a partner instead"
+                )
+            cases = CaseRepository(session)
+            declined = case.mentor
+            cases.record(case, "declined", actor, now, from_mentor=declined, **({"reason": reason} if reason else {}))
+            session.flush()
+            reroute(session, network, case, status="declined", now=now, exclude={declined})
+            outcome = self._outcome(case)
+        logger.info("case %s declined by %s → %s", outcome.reference, actor, outcome.mentor)
+        return outcome
+
+    def forward(self, reference: str, actor: str, partner: str, note: str | None = None) -> Outcome:
+        """Pass the case to another partner of the network (the network way of working)."""
+        network = self.network
+        if network.partner(partner) is None:
+            known = ", ".join(p.id for p in network.partners)
+            raise TransitionError(f"unknown partner '{partner}' (known: {known})")
+        now = self.clock()
+        with self.sessions.begin() as session:
+            case = self._case(session, reference)
+            self._check(case, "forward", actor)
+            cases = CaseRepository(session)
+            cases.record(
+                case, "forwarded", actor, now, from_mentor=case.mentor, to_partner=partner, **({"note": note} if note else {})
+            )
+            reroute(session, network, case, status="forwarded", now=now, exclude={case.mentor, actor}, partner=partner)
+            outcome = self._outcome(case)
+        logger.info("case %s forwarded by %s to %s → %s", outcome.reference, actor, partner, outcome.mentor)
+        return outcome
+
+    def cancel_by_customer(self, reference: str, conversation_id: str) -> Outcome | None:
+        """The customer withdraws their open case from the conversation that made it; its mentor is told.
+
+        ``None`` when there is no such open case of this conversation.
+        """
+        now = self.clock()
+        with self.sessions.begin() as session:
+            case = CaseRepository(session).by_reference(reference)
+            if case is None or case.conversation_id != conversation_id or case.status not in OPEN_STATUSES:
+                return None
+            CaseRepository(session).record(case, "cancelled", CUSTOMER, now, previous_status=case.status)
+            case.status = "closed"
+            case.respond_by = None
+            case.updated_at = now
+            session.flush()
+            notify(session, case, self.network.mentor(case.mentor) if case.mentor else None, "case_cancelled", now)
+            outcome = self._outcome(case)
+        logger.info("case %s cancelled by the customer", outcome.reference)
+        return outcome
+
+    def escalate_overdue(self) -> list[Outcome]:
+        """Escalate every case not accepted by its deadline: to the next mentor, else the coordinator."""
+        network = self.network
+        now = self.clock()
+        results: list[Outcome] = []
+        with self.sessions.begin() as session:
+            cases = CaseRepository(session)
+            for case in cases.overdue(now):
+                late = case.mentor
+                if late == network.coordinator.id:
+                    # Nobody above the coordinator: remind once, then wait.
+                    cases.record(case, "overdue", SYSTEM, now, mentor=late, respond_by=_iso(case.respond_by))
+                    case.respond_by = None
+                    case.updated_at = now
+                    results.append(self._outcome(case))
+                    continue
+                cases.record(case, "escalated", SYSTEM, now, from_mentor=late, respond_by=_iso(case.respond_by))
+                session.flush()
+                reroute(session, network, case, status="escalated", now=now, exclude={late})
+                results.append(self._outcome(case))
+        for outcome in results:
+            logger.info("case %s overdue → %s", outcome.reference, outcome.mentor)
+        return results
+
+
+def today_in(now: datetime, network: Network) -> date:
+    """The network's own calendar day: away periods are in local dates."""
+    return now.astimezone(ZoneInfo(network.service.timezone)).date()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _past(action: str) -> str:
+    return {
+        "accept": "accepted",
+        "decline": "declined",
+        "forward": "forwarded",
+        "contacted": "marked contacted",
+        "close": "closed",
+    }[action]

@@ -1,0 +1,143 @@
+"""Tables of the case register: cases, their event log and the notification outbox.
+
+The schema itself is owned by the Alembic migrations in ``bot/register/migrations``;
+these classes must match them (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.sql.schema import Column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING))
+
+CASE_STATUSES = ("new", "assigned", "accepted", "contacted", "closed", "declined", "forwarded", "escalated")
+# Waiting for a mentor to accept; the status names how the case reached them:
+# routed first, handed on after a decline, forwarded by a mentor, or escalated
+# when the previous mentor did not accept in time.
+AWAITING_STATUSES = ("assigned", "declined", "forwarded", "escalated")
+OPEN_STATUSES = ("new", *AWAITING_STATUSES, "accepted", "contacted")
+# An outbox row: waiting (pending), claimed by a worker (sending), done (delivered)
+# or given up after its retries or a permanent error (dead).
+OUTBOX_STATUSES = ("pending", "sending", "delivered", "dead")
+
+
+class Case(Base):
+    """One customer's request to the network."""
+
+    __tablename__ = "cases"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(20), unique=True, nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)
+    conversation_id = Column(String(200), nullable=True, index=True)
+    channel = Column(String(20), nullable=False)
+    language = Column(String(5), nullable=False)
+    customer_type = Column(String(20), nullable=False)
+    need = Column(String(40), nullable=False, index=True)
+    need_text = Column(Text, nullable=True)
+    sector = Column(String(40), nullable=True)
+    municipality = Column(String(80), nullable=True)
+    place_named = Column(String(80), nullable=True)
+    area = Column(String(80), nullable=True)
+    partner = Column(String(80), nullable=True)
+    mentor = Column(String(80), nullable=True, index=True)
+    status = Column(String(20), nullable=False, index=True)
+    routing_reason = Column(Text, nullable=True)
+    assigned_at = Column(DateTime(timezone=True), nullable=True, index=True)
+    respond_by = Column(DateTime(timezone=True), nullable=True, index=True)
+    consent = Column(Boolean, nullable=False)
+    consent_at = Column(DateTime(timezone=True), nullable=True)
+    privacy_notice_version = Column(String(40), nullable=True)
+    contact_name = Column(String(200), nullable=True)
+    organization = Column(String(200), nullable=True)
+    email = Column(String(320), nullable=True, index=True)
+    phone = Column(String(40), nullable=True)
+    # When its personal data were erased (on request) or purged (retention); the rest stays for statistics.
+    erased_at = Column(DateTime(timezone=True), nullable=True)
+
+    events = relationship("CaseEvent", back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+
+
+class CaseEvent(Base):
+    """Something that happened to a case: who, what, when."""
+
+    __tablename__ = "case_events"
+
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(DateTime(timezone=True), nullable=False)
+    kind = Column(String(40), nullable=False)
+    actor = Column(String(80), nullable=False)
+    detail = Column(JSON, nullable=False, default=dict)
+
+    case = relationship("Case", back_populates="events")
+
+
+class OutboxMessage(Base):
+    """A notification to deliver, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("idempotency_key"),)
+
+    id = Column(Integer, primary_key=True)
+    idempotency_key = Column(String(120), nullable=False)
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(40), nullable=False)
+    recipient = Column(String(80), nullable=False)
+    channel = Column(String(20), nullable=False)
+    address = Column(String(500), nullable=True)
+    status = Column(String(20), nullable=False, index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, index=True)
+    delivered_at = Column(DateTime(timezone=True), nullable=True)
+    last_error = Column(Text, nullable=True)
+    # The worker delivering it now; its claim holds until next_attempt_at.
+    claimed_by = Column(String(80), nullable=True)
+    # What a notification needs beyond its case (e.g. which delivery an alert is about).
+    detail = Column(JSON, nullable=True)
+
+
+class MentorInvite(Base):
+    """A one-time code that links a Telegram account to a mentor; only its hash is kept."""
+
+    __tablename__ = "mentor_invites"
+    __table_args__ = (UniqueConstraint("code_hash"),)
+
+    id = Column(Integer, primary_key=True)
+    code_hash = Column(String(64), nullable=False)
+    mentor = Column(String(80), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    used_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class MentorTelegram(Base):
+    """Which Telegram account and chat belong to a mentor."""
+
+    __tablename__ = "mentor_telegram"
+    __table_args__ = (UniqueConstraint("mentor"), UniqueConstraint("telegram_user_id"))
+
+    id = Column(Integer, primary_key=True)
+    mentor = Column(String(80), nullable=False)
+    telegram_user_id = Column(BigInteger, nullable=False)
+    chat_id = Column(BigInteger, nullable=False)
+    linked_at = Column(DateTime(timezone=True), nullable=False)
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; the register's times are all UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
