@@ -1,0 +1,155 @@
+"""``frontdoor cases …`` and ``frontdoor escalate``: the case register and moving a case along."""
+
+# ruff: noqa: T201 - a command's output is what it prints
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from bot.app import create_frontdoor
+from bot.ops.commands import Commands
+from bot.paths.drafting import step_line
+from bot.register.lifecycle import CaseNotFound, Lifecycle, Outcome, TransitionError
+from bot.settings import Settings
+
+LIST_COLUMNS = (
+    "reference",
+    "created_at",
+    "status",
+    "need",
+    "customer_type",
+    "municipality",
+    "area",
+    "partner",
+    "mentor",
+    "channel",
+)
+
+Change = Callable[[Lifecycle, argparse.Namespace], Outcome]
+
+# What a mentor or the coordinator does to a case: its help text and the lifecycle's step, in the help's order.
+CHANGES: dict[str, tuple[str, Change]] = {
+    "accept": ("the mentor takes the case on", lambda lifecycle, args: lifecycle.accept(args.reference, args.actor)),
+    "decline": (
+        "hand the case back: it goes to the next best mentor",
+        lambda lifecycle, args: lifecycle.decline(args.reference, args.actor, reason=args.reason),
+    ),
+    "forward": (
+        "pass the case to another partner",
+        lambda lifecycle, args: lifecycle.forward(args.reference, args.actor, args.partner, note=args.note),
+    ),
+    "contacted": (
+        "the customer has been contacted",
+        lambda lifecycle, args: lifecycle.contacted(args.reference, args.actor, note=args.note),
+    ),
+    "close": ("the case is done", lambda lifecycle, args: lifecycle.close(args.reference, args.actor, note=args.note)),
+}
+
+
+def add_cases(commands: Commands, common: argparse.ArgumentParser) -> None:
+    cases = commands.add_parser("cases", help="the case register").add_subparsers(
+        dest="cases_command", required=True, metavar="ACTION"
+    )
+    listing = cases.add_parser("list", parents=[common], help="list cases")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument("--status", help="only cases with this status")
+    listing.add_argument("--limit", type=int, help="at most this many cases")
+    listing.set_defaults(handler=_list)
+    show = cases.add_parser("show", parents=[common], help="one case with its events and routing reason")
+    show.add_argument("reference", help="the case reference, e.g. FD-2026-00042")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=_show)
+    for action, (text, _) in CHANGES.items():
+        change = cases.add_parser(action, parents=[common], help=text)
+        change.add_argument("reference", help="the case reference, e.g. FD-2026-00042")
+        change.add_argument(
+            "--as", dest="actor", required=True, metavar="MENTOR_ID", help="who does it (its mentor or the coordinator)"
+        )
+        if action == "forward":
+            change.add_argument("--partner", required=True, help="the partner id to forward to")
+        if action == "decline":
+            change.add_argument("--reason", help="why (stored with the event)")
+        else:
+            change.add_argument("--note", help="a note stored with the event")
+        change.set_defaults(handler=_change)
+
+
+def add_escalate(commands: Commands, common: argparse.ArgumentParser) -> None:
+    escalate = commands.add_parser("escalate", parents=[common], help="escalate every case not accepted in time, once, and exit")
+    escalate.set_defaults(handler=_escalate)
+
+
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    rows = create_frontdoor(settings).cases.list_cases(status=args.status, limit=args.limit)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        _print_table(rows)
+    return 0
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    case = create_frontdoor(settings).cases.show_case(args.reference)
+    if case is None:
+        print(f"no case with reference '{args.reference}' (see 'frontdoor cases list')", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(case, ensure_ascii=False, indent=2))
+    else:
+        _print_case(case)
+    return 0
+
+
+def _change(args: argparse.Namespace, settings: Settings) -> int:
+    lifecycle = create_frontdoor(settings).lifecycle
+    _, step = CHANGES[args.cases_command]
+    try:
+        outcome = step(lifecycle, args)
+    except (TransitionError, CaseNotFound) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{outcome.reference}: {outcome.status}, with {outcome.mentor}" + (f" ({outcome.partner})" if outcome.partner else ""))
+    if args.cases_command in ("decline", "forward") and outcome.reason:
+        print(f"why: {outcome.reason}")
+    return 0
+
+
+def _escalate(args: argparse.Namespace, settings: Settings) -> int:
+    outcomes = create_frontdoor(settings).lifecycle.escalate_overdue()
+    for outcome in outcomes:
+        print(f"{outcome.reference}: {outcome.status} → {outcome.mentor}")
+    print(f"{len(outcomes)} case(s) escalated")
+    return 0
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        print("no cases")
+        return
+    widths = {c: max(len(c), *(len(str(r.get(c) or "-")) for r in rows)) for c in LIST_COLUMNS}
+    print("  ".join(c.ljust(widths[c]) for c in LIST_COLUMNS))
+    for row in rows:
+        print("  ".join(str(row.get(c) or "-").ljust(widths[c]) for c in LIST_COLUMNS))
+
+
+def _print_case(case: dict[str, Any]) -> None:
+    skip = {"events", "notifications", "path"}
+    width = max(len(k) for k in case)
+    for key, value in case.items():
+        if key not in skip:
+            print(f"{key.ljust(width)}  {'-' if value is None else value}")
+    print("\nevents:")
+    for event in case["events"]:
+        detail = ", ".join(f"{k}={v}" for k, v in event["detail"].items() if k not in ("reason", "steps"))
+        print(f"  {event['at']}  {event['kind']:<10} by {event['actor']}  {detail}")
+    if case.get("path"):
+        print("\ndrafted competence path:")
+        for i, step in enumerate(case["path"], 1):
+            print(f"  {i}. {step_line(step, 'fi', {'starts': 'alkaa', 'online': 'verkossa'})}")
+    print("\nnotifications:")
+    for note in case["notifications"]:
+        print(f"  {note['channel']:<9} to {note['recipient']}: {note['status']} ({note['attempts']} attempts)")
