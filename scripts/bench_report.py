@@ -19,7 +19,8 @@ from pathlib import Path
 
 from bot.app import create_frontdoor
 from bot.insight.demodata import DemoData
-from bot.insight.report import Period, ReportBuilder, draw, write
+from bot.insight.files import draw, write
+from bot.insight.report import Period, ReportBuilder
 from bot.settings import PROJECT_ROOT, Settings
 
 

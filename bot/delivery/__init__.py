@@ -1,1 +1,1 @@
-"""Telling people: the outbox worker, the notices it writes and the notifiers that carry them (Telegram, email, webhooks)."""
+"""Telling people: the outbox worker (its loop, delivery policy, leases on rows and PostgreSQL wake-up), the coordinator's outbox commands, the notices it writes and the notifiers that carry them (Telegram, email, webhooks)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -123,112 +124,116 @@ class DemoData:
         logger.info("%s synthetic cases added (ids %s-%s)", count, first_id, next_id - 1)
         return count
 
-    def _case(
-        self, rng: random.Random, network: Network, case_id: int, now: datetime, last_assigned: dict[str, datetime]
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        employer = rng.random() < 0.7
+    def _request(self, rng: random.Random, network: Network, employer: bool) -> RoutingRequest:
+        """What a synthetic customer asks for, from where, in which language."""
         need = _pick(rng, EMPLOYER_NEEDS if employer else INDIVIDUAL_NEEDS)
         sector = _pick(rng, SECTORS) if employer or rng.random() < 0.5 else None
         municipality, former = self._place(rng, network)
         language = "fi" if rng.random() < 0.9 else rng.choice(("en", "sv"))
+        return RoutingRequest(need=need, municipality=municipality, place_named=former, sector=sector, language=language)
+
+    def _case(
+        self, rng: random.Random, network: Network, case_id: int, now: datetime, last_assigned: dict[str, datetime]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """One synthetic case's row and its events: routed, maybe forwarded, then taken as far as it has got."""
+        employer = rng.random() < 0.7
+        request = self._request(rng, network, employer)
         created = now - timedelta(seconds=rng.uniform(0, 365 * 86400))
-        words = rng.choice(OTHER_WORDS) if need == "other" else WORDS[need]
-        decision = route(
-            network,
-            RoutingRequest(need=need, municipality=municipality, place_named=former, sector=sector, language=language),
-            Workload(open_cases={}, last_assigned=last_assigned),
-            created.date(),
-        )
+        words = rng.choice(OTHER_WORDS) if request.need == "other" else WORDS[request.need]
+        decision = route(network, request, Workload(open_cases={}, last_assigned=last_assigned), created.date())
         last_assigned[decision.mentor] = created
-        reference = reference_for(case_id, created)
-        events = [
-            {
-                "case_id": case_id,
-                "at": created,
-                "kind": "created",
-                "actor": SYSTEM,
-                "detail": {"channel": "web", "synthetic": True},
-            },
-            {
-                "case_id": case_id,
-                "at": created,
-                "kind": "assigned",
-                "actor": SYSTEM,
-                "detail": {"status": "assigned", "partner": decision.partner, "mentor": decision.mentor, "synthetic": True},
-            },
-        ]
-        status, mentor, partner, area, at = "assigned", decision.mentor, decision.partner, decision.area, created
+        story = _Story(case_id, created, decision.mentor, decision.partner, decision.area, at=created)
+        story.add("created", SYSTEM, {"channel": "web", "synthetic": True})
+        story.add("assigned", SYSTEM, {"status": "assigned", "partner": story.partner, "mentor": story.mentor, "synthetic": True})
         roll = rng.random()
         if roll < 0.05 and len(network.partners) > 1:
-            # Forwarded to another partner, who takes it on.
-            others = [p for p in network.partners if p.id != partner and need in p.needs] or [
-                p for p in network.partners if p.id != partner
-            ]
-            target = rng.choice(others)
-            at += _hours(rng, 6)
-            events.append(
-                {"case_id": case_id, "at": at, "kind": "forwarded", "actor": mentor, "detail": {"to_partner": target.id}}
-            )
-            again = route(
-                network,
-                RoutingRequest(
-                    need=need,
-                    municipality=municipality,
-                    place_named=former,
-                    sector=sector,
-                    language=language,
-                    exclude=frozenset({mentor}),
-                    partner=target.id,
-                ),
-                Workload(open_cases={}, last_assigned=last_assigned),
-                created.date(),
-            )
-            last_assigned[again.mentor] = at
-            mentor, partner, area = again.mentor, again.partner, again.area
-            events.append(
-                {
-                    "case_id": case_id,
-                    "at": at,
-                    "kind": "assigned",
-                    "actor": SYSTEM,
-                    "detail": {"status": "forwarded", "partner": partner, "mentor": mentor, "synthetic": True},
-                }
-            )
-            status = "forwarded"
+            _forward(rng, network, request, story, last_assigned)
         if roll < 0.85:
-            for kind, median, chance in (("accepted", 5, 1.0), ("contacted", 20, 0.8), ("closed", 240, 0.85)):
-                if rng.random() > chance or at + _hours(rng, median) > now:
-                    break
-                at += _hours(rng, median)
-                events.append({"case_id": case_id, "at": at, "kind": kind, "actor": mentor, "detail": {}})
-                status = kind
-        case = {
-            "id": case_id,
-            "reference": reference,
-            "created_at": created,
-            "updated_at": at,
-            "conversation_id": None,
-            "channel": "web" if employer else rng.choice(("telegram", "telegram", "web", "rest")),
-            "language": language,
-            "customer_type": "employer" if employer else "individual",
-            "need": need,
-            "need_text": f"[demo] {words}",
-            "sector": sector,
-            "municipality": municipality,
-            "place_named": former,
-            "area": area,
-            "partner": partner,
-            "mentor": mentor,
-            "status": status,
-            "routing_reason": decision.reason,
-            "assigned_at": created,
-            "respond_by": None,
-            "consent": True,
-            "consent_at": created,
-            "privacy_notice_version": "synthetic",
-            "contact_name": f"Synteettinen Asiakas {case_id}",
-            "organization": f"Synteettinen Oy {case_id}" if employer else None,
-            "email": f"synthetic-{case_id}@example.invalid",
-            "phone": None,
-        }
-        return case, events
+            _progress(rng, story, now)
+        channel = "web" if employer else rng.choice(("telegram", "telegram", "web", "rest"))
+        row = _row(story, request, employer=employer, channel=channel, words=words, reason=decision.reason)
+        return row, story.events
+
+
+@dataclass
+class _Story:
+    """What happens to one synthetic case: who has it, its status, and its events so far."""
+
+    case_id: int
+    created: datetime
+    mentor: str
+    partner: str | None
+    area: str | None
+    at: datetime
+    status: str = "assigned"
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, kind: str, actor: str, detail: dict[str, Any]) -> None:
+        """An event at the story's present moment."""
+        self.events.append({"case_id": self.case_id, "at": self.at, "kind": kind, "actor": actor, "detail": detail})
+
+
+def _forward(
+    rng: random.Random, network: Network, request: RoutingRequest, story: _Story, last_assigned: dict[str, datetime]
+) -> None:
+    """Forwarded to another partner (one that serves the need, if there is one), who takes it on."""
+    others = [p for p in network.partners if p.id != story.partner and request.need in p.needs] or [
+        p for p in network.partners if p.id != story.partner
+    ]
+    target = rng.choice(others)
+    story.at += _hours(rng, 6)
+    story.add("forwarded", story.mentor, {"to_partner": target.id})
+    again = route(
+        network,
+        replace(request, exclude=frozenset({story.mentor}), partner=target.id),
+        Workload(open_cases={}, last_assigned=last_assigned),
+        story.created.date(),
+    )
+    last_assigned[again.mentor] = story.at
+    story.mentor, story.partner, story.area = again.mentor, again.partner, again.area
+    story.add("assigned", SYSTEM, {"status": "forwarded", "partner": story.partner, "mentor": story.mentor, "synthetic": True})
+    story.status = "forwarded"
+
+
+def _progress(rng: random.Random, story: _Story, now: datetime) -> None:
+    """Accepted, contacted, closed: each with a plausible delay, as far as the case has got by ``now``."""
+    for kind, median, chance in (("accepted", 5, 1.0), ("contacted", 20, 0.8), ("closed", 240, 0.85)):
+        if rng.random() > chance or story.at + _hours(rng, median) > now:
+            break
+        story.at += _hours(rng, median)
+        story.add(kind, story.mentor, {})
+        story.status = kind
+
+
+def _row(story: _Story, request: RoutingRequest, *, employer: bool, channel: str, words: str, reason: str) -> dict[str, Any]:
+    """The case's columns: what was asked, where it went, how far it got, and contact details marked synthetic."""
+    case_id, created = story.case_id, story.created
+    return {
+        "id": case_id,
+        "reference": reference_for(case_id, created),
+        "created_at": created,
+        "updated_at": story.at,
+        "conversation_id": None,
+        "channel": channel,
+        "language": request.language,
+        "customer_type": "employer" if employer else "individual",
+        "need": request.need,
+        "need_text": f"[demo] {words}",
+        "sector": request.sector,
+        "municipality": request.municipality,
+        "place_named": request.place_named,
+        "area": story.area,
+        "partner": story.partner,
+        "mentor": story.mentor,
+        "status": story.status,
+        "routing_reason": reason,
+        "assigned_at": created,
+        "respond_by": None,
+        "consent": True,
+        "consent_at": created,
+        "privacy_notice_version": "synthetic",
+        "contact_name": f"Synteettinen Asiakas {case_id}",
+        "organization": f"Synteettinen Oy {case_id}" if employer else None,
+        "email": f"synthetic-{case_id}@example.invalid",
+        "phone": None,
+    }

@@ -28,7 +28,9 @@ from bot.delivery.notifiers import Notifier
 from bot.delivery.notifiers.email import EmailNotifier, SmtpServer
 from bot.delivery.notifiers.telegram import TelegramNotifier
 from bot.delivery.notifiers.webhook import WebhookNotifier
-from bot.delivery.outbox import DeliveryPolicy, OutboxWorker, Wakeup
+from bot.delivery.outbox import OutboxWorker
+from bot.delivery.policy import DeliveryPolicy
+from bot.delivery.wakeup import Wakeup
 from bot.doors.mentor_bot import MentorBot
 from bot.doors.telegram import TelegramDoor
 from bot.doors.telegram_feed import UpdateRelay, WebhookServer, poll

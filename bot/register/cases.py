@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.network.model import Network
-from bot.network.routing import RoutingRequest, route
+from bot.network.routing import Route, RoutingRequest, route
 from bot.paths.drafting import PathService
 from bot.register.lifecycle import SYSTEM, RegisterService, assign, notify, today_in
 from bot.register.models import Case, OutboxMessage, utc
@@ -156,6 +156,65 @@ def case_details(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
     }
 
 
+def _refuse_incomplete(intake: Intake) -> None:
+    """:class:`CaseError` when the intake cannot make a case: no consent, no way to reach the person, an unknown channel."""
+    if not intake.consent:
+        raise CaseError("no consent: a case with personal data cannot be stored")
+    if not (intake.email or intake.phone):
+        raise CaseError("a case needs an email address or a phone number")
+    if intake.channel not in CHANNELS:
+        raise CaseError(f"unknown channel '{intake.channel}' (known: {', '.join(CHANNELS)})")
+
+
+def _routing_request(intake: Intake) -> RoutingRequest:
+    return RoutingRequest(
+        need=intake.need,
+        municipality=intake.municipality,
+        place_named=intake.place_named,
+        sector=intake.sector,
+        language=intake.language,
+    )
+
+
+def _new_case(intake: Intake, now: datetime) -> Case:
+    """The case's row as the intake gives it, before it is routed."""
+    return Case(
+        created_at=now,
+        updated_at=now,
+        conversation_id=intake.conversation_id,
+        channel=intake.channel,
+        language=intake.language,
+        customer_type=intake.customer_type,
+        need=intake.need,
+        need_text=intake.need_text,
+        sector=intake.sector,
+        municipality=intake.municipality,
+        place_named=intake.place_named,
+        status="new",
+        consent=True,
+        consent_at=now,
+        privacy_notice_version=intake.privacy_notice_version,
+        contact_name=intake.contact_name,
+        organization=intake.organization,
+        email=intake.email,
+        phone=intake.phone,
+        events=[],  # a new case has none: its events are added without loading them first
+    )
+
+
+def _receipt(network: Network, decision: Route, reference: str, path: list[dict[str, Any]]) -> Receipt:
+    """What the customer of a new case is told: who has it, at which partner, and the path drafted."""
+    mentor = network.mentor(decision.mentor)
+    partner = network.partner(decision.partner) if decision.partner else None
+    return Receipt(
+        reference=reference,
+        partner_name=partner.name if partner else None,
+        mentor_name=mentor.name if mentor else decision.mentor,
+        to_coordinator=decision.to_coordinator,
+        path=tuple(path),
+    )
+
+
 class CaseService(RegisterService):
     """Creates routed cases and reads the register."""
 
@@ -173,12 +232,7 @@ class CaseService(RegisterService):
     def create_case(self, intake: Intake) -> Receipt:
         """Store, route and queue the mentor's notification in one transaction."""
         network = self.network
-        if not intake.consent:
-            raise CaseError("no consent: a case with personal data cannot be stored")
-        if not (intake.email or intake.phone):
-            raise CaseError("a case needs an email address or a phone number")
-        if intake.channel not in CHANNELS:
-            raise CaseError(f"unknown channel '{intake.channel}' (known: {', '.join(CHANNELS)})")
+        _refuse_incomplete(intake)
         now = self.clock()
         path = self._draft(intake)
         with self.sessions.begin() as session:
@@ -186,42 +240,8 @@ class CaseService(RegisterService):
             linked = self._link_to_recent(cases, intake, now)
             if linked is not None:
                 return linked
-            decision = route(
-                network,
-                RoutingRequest(
-                    need=intake.need,
-                    municipality=intake.municipality,
-                    place_named=intake.place_named,
-                    sector=intake.sector,
-                    language=intake.language,
-                ),
-                cases.workload(now),
-                today_in(now, network),
-            )
-            case = cases.add(
-                Case(
-                    created_at=now,
-                    updated_at=now,
-                    conversation_id=intake.conversation_id,
-                    channel=intake.channel,
-                    language=intake.language,
-                    customer_type=intake.customer_type,
-                    need=intake.need,
-                    need_text=intake.need_text,
-                    sector=intake.sector,
-                    municipality=intake.municipality,
-                    place_named=intake.place_named,
-                    status="new",
-                    consent=True,
-                    consent_at=now,
-                    privacy_notice_version=intake.privacy_notice_version,
-                    contact_name=intake.contact_name,
-                    organization=intake.organization,
-                    email=intake.email,
-                    phone=intake.phone,
-                    events=[],  # a new case has none: its events are added without loading them first
-                )
-            )
+            decision = route(network, _routing_request(intake), cases.workload(now), today_in(now, network))
+            case = cases.add(_new_case(intake, now))
             case.reference = reference_for(case.id, now)
             cases.record(case, "created", SYSTEM, now, channel=intake.channel, consent_notice=intake.privacy_notice_version)
             assign(session, network, case, decision, status="assigned", now=now)
@@ -231,15 +251,7 @@ class CaseService(RegisterService):
                 cases.record(case, "path_drafted", SYSTEM, now, steps=path)
             reference = case.reference
         logger.info("case %s created: need=%s area=%s → %s", reference, intake.need, decision.area, decision.mentor)
-        mentor = network.mentor(decision.mentor)
-        partner = network.partner(decision.partner) if decision.partner else None
-        return Receipt(
-            reference=reference,
-            partner_name=partner.name if partner else None,
-            mentor_name=mentor.name if mentor else decision.mentor,
-            to_coordinator=decision.to_coordinator,
-            path=tuple(path),
-        )
+        return _receipt(network, decision, reference, path)
 
     def _draft(self, intake: Intake) -> list[dict[str, Any]]:
         """The case's competence path, drafted before the transaction (a failure never loses the case)."""

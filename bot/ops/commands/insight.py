@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot.app import create_frontdoor
 from bot.insight.demodata import DemoData
-from bot.insight.report import Period, ReportBuilder, draw, write
+from bot.insight.files import draw, write
+from bot.insight.report import Period, ReportBuilder
 from bot.ops.commands import Commands
 from bot.settings import Settings
 

@@ -9,7 +9,7 @@ import json
 import sys
 
 from bot.app import create_frontdoor
-from bot.delivery.outbox import OutboxAdmin
+from bot.delivery.admin import OutboxAdmin
 from bot.ops.commands import Commands
 from bot.register.models import OUTBOX_STATUSES
 from bot.settings import Settings

@@ -3,7 +3,6 @@ floods, a real SMTP server, a webhook receiver that fails for good."""
 
 from __future__ import annotations
 
-import random
 import time
 from collections import Counter
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import FrontDoor, create_frontdoor
-from bot.delivery.outbox import DeliveryPolicy, OutboxAdmin
+from bot.delivery.admin import OutboxAdmin
 from bot.register.models import OutboxMessage
 from tests.bot.delivery.common import LEENA_TELEGRAM, MENTOR_TOKEN, delivery_settings, intake, running_worker
 from tests.standins.receivers import MailServer, WebhookReceiver
@@ -111,12 +110,3 @@ def test_telegram_waiting_for_a_link_goes_out_once_the_mentor_links(tmp_path: Pa
             api.wait_for(lambda: api.sent_to(MENTOR_TOKEN, LEENA_TELEGRAM), what="the notification")
         app.engine.dispose()
     assert [reference in m["text"] for m in api.sent_to(MENTOR_TOKEN, LEENA_TELEGRAM)] == [True]
-
-
-def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
-    policy = DeliveryPolicy(backoff_seconds=10, backoff_max_seconds=300)
-    rng = random.Random(7)
-    for attempts, full in ((1, 10), (2, 20), (3, 40), (5, 160), (6, 300), (12, 300)):
-        delays = [policy.backoff(attempts, rng) for _ in range(50)]
-        assert all(full / 2 <= d <= full for d in delays)
-        assert len(set(delays)) > 1  # jitter: workers that failed together do not retry together

@@ -17,7 +17,9 @@ from bot.app import FrontDoor, create_frontdoor
 from bot.delivery.notifiers import Notifier
 from bot.delivery.notifiers.email import EmailNotifier, SmtpServer
 from bot.delivery.notifiers.webhook import WebhookNotifier
-from bot.delivery.outbox import DeliveryPolicy, OutboxWorker, Wakeup
+from bot.delivery.outbox import OutboxWorker
+from bot.delivery.policy import DeliveryPolicy
+from bot.delivery.wakeup import Wakeup
 from bot.register.models import OutboxMessage
 from tests.bot.delivery.common import delivery_settings, intake, running
 from tests.standins.postgres import PostgresServer
