@@ -15,9 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.notices import NoticeWriter
-from bot.network.model import Network, NetworkSource
+from bot.network.model import Network
 from bot.network.municipalities import Lemmatizer, Municipalities
 from bot.network.needs import Taxonomy, load_taxonomy
+from bot.network.reload import NetworkSource
 from bot.nlu.lemmas import open_morphology
 from bot.nlu.morphology import FinnishMorphology
 from bot.paths.drafting import PathService, lemma_tokens, plain_tokens

@@ -4,13 +4,15 @@ A conversation keeps its language until the customer clearly writes in
 another one: a short answer ("kyllä", "yes", "ok"), a name, an address or a
 number never flips it. Detection is lingua's (a statistical model shipped in
 its wheel), restricted to the three languages the front door speaks.
+Before someone has written, their client's language is the guess
+(:func:`language_of`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 LANGUAGES = ("fi", "en", "sv")
 DEFAULT_LANGUAGE = "fi"
@@ -24,6 +26,20 @@ MIN_FIRST_CONFIDENCE = 0.75
 
 _NOT_WORDS = re.compile(r"\S+@\S+|\S+\.\S+|https?://\S+|[+\d][\d\s()./-]{4,}\d|/\w+(\{.*\})?")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+class LanguageCoded(Protocol):
+    """Someone whose client names their language, like a Telegram user."""
+
+    @property
+    def language_code(self) -> str | None: ...
+
+
+def language_of(user: LanguageCoded | None) -> str:
+    """The language to answer someone in before they have written: their client's (``en-GB`` → ``en``) if the
+    front door speaks it, else Finnish. One function, so both Telegram bots greet the same person alike."""
+    code = (user.language_code or "")[:2] if user else ""
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _words(text: str) -> list[str]:

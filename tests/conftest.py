@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import FrontDoor, create_frontdoor
-from bot.network.model import Network, load_network
+from bot.network.loading import load_network
+from bot.network.model import Network
 from bot.network.municipalities import Municipalities
 from bot.network.needs import Taxonomy, load_taxonomy
 from bot.nlu.morphology import FinnishMorphology

@@ -21,7 +21,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.delivery.notices import NoticeWriter, mentor_language
 from bot.delivery.notifiers.telegram import keyboard
-from bot.network.model import Mentor, language_of
+from bot.language import language_of
+from bot.network.model import Mentor
 from bot.register.lifecycle import CaseNotFound, Lifecycle, Outcome, TransitionError
 from bot.register.mentors import MentorDirectory
 from bot.register.models import Case

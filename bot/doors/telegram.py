@@ -30,8 +30,8 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot.delivery.notices import Texts
+from bot.language import language_of
 from bot.messages import ERASE_PAYLOAD, GREET_PAYLOAD
-from bot.network.model import language_of
 from bot.settings import BRIDGE_TOKEN_HEADER, Settings
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.network.model import NetworkError
+from bot.network.loading import NetworkError
 from bot.ops.commands import Commands, Handler, cases, catalogue, database, insight, mentor, network, outbox, privacy, processes
 from bot.paths.catalogue import CatalogueError
 from bot.settings import Settings, SettingsError

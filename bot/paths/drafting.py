@@ -26,13 +26,16 @@ from typing import Any
 
 from rank_bm25 import BM25L
 
-from bot.network.model import Network, file_stamp, load_network
+from bot.network.files import file_stamp
+from bot.network.loading import load_network
+from bot.network.model import Network
 from bot.network.municipalities import Municipalities
 from bot.network.needs import Taxonomy, load_taxonomy
 from bot.nlu.lemmas import open_morphology
 from bot.nlu.morphology import Analysis
 from bot.nlu.sectors import SectorMatcher
-from bot.paths.catalogue import Catalogue, Offering, in_language, load_catalogue, synced_path
+from bot.paths.catalogue import load_catalogue, synced_path
+from bot.paths.offerings import Catalogue, Offering, in_language
 
 logger = logging.getLogger(__name__)
 

@@ -32,7 +32,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from bot.paths.catalogue import Catalogue, KonfoPartner, Offering, OfferingRules, SyncPlan, read_synced, write_synced
+from bot.paths.catalogue import OfferingRules, read_synced, write_synced
+from bot.paths.offerings import Catalogue, KonfoPartner, Offering, SyncPlan
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +210,55 @@ def _start(teaching: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _languages(teaching: Mapping[str, Any]) -> tuple[str, ...]:
+    """The teaching languages' codes, in konfo's order, each once."""
+    languages: list[str] = []
+    for language in teaching.get("opetuskieli") or []:
+        name = str((language.get("nimi") or {}).get("fi") or "").lower() if isinstance(language, dict) else ""
+        code = _LANGUAGE_NAMES.get(name)
+        if code and code not in languages:
+            languages.append(code)
+    return tuple(languages)
+
+
+def _format(teaching: Mapping[str, Any]) -> str:
+    ways = {_code(way) for way in teaching.get("opetustapa") or []}
+    online, on_site = "opetuspaikkakk_2" in ways, "opetuspaikkakk_1" in ways
+    return "blended" if online and on_site else "online" if online else "on_site"
+
+
+def _places(hit_toteutus: Mapping[str, Any]) -> list[str]:
+    return [
+        str((place.get("nimi") or {}).get("fi"))
+        for place in hit_toteutus.get("kunnat") or []
+        if isinstance(place, dict) and (place.get("nimi") or {}).get("fi")
+    ]
+
+
+def _cost(teaching: Mapping[str, Any]) -> float | None:
+    if teaching.get("maksullisuustyyppi") == "maksuton":
+        return 0.0
+    if isinstance(teaching.get("maksunMaara"), (int, float)):
+        return float(teaching["maksunMaara"])
+    return None
+
+
+def _keywords(metadata: Mapping[str, Any]) -> list[str]:
+    return [
+        str(item.get("arvo"))
+        for key in ("asiasanat", "ammattinimikkeet")
+        for item in metadata.get(key) or []
+        if isinstance(item, dict) and item.get("arvo")
+    ]
+
+
+def _summary(metadata: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        lang: text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
+        for lang, text in _words(metadata.get("kuvaus")).items()
+    }
+
+
 def to_offering(
     partner: str,
     education_type: str,
@@ -221,39 +271,10 @@ def to_offering(
     kind, level, needs = _TYPES.get(education_type, _DEFAULT_TYPE)
     metadata = details.get("metadata") or {}
     teaching = metadata.get("opetus") or {}
-    title = _words(details.get("nimi")) or _words(hit_toteutus.get("toteutusNimi"))
-    languages = []
-    for language in teaching.get("opetuskieli") or []:
-        name = str((language.get("nimi") or {}).get("fi") or "").lower() if isinstance(language, dict) else ""
-        code = _LANGUAGE_NAMES.get(name)
-        if code and code not in languages:
-            languages.append(code)
-    ways = {_code(way) for way in teaching.get("opetustapa") or []}
-    online, on_site = "opetuspaikkakk_2" in ways, "opetuspaikkakk_1" in ways
-    format_ = "blended" if online and on_site else "online" if online else "on_site"
-    places = [
-        str((place.get("nimi") or {}).get("fi"))
-        for place in hit_toteutus.get("kunnat") or []
-        if isinstance(place, dict) and (place.get("nimi") or {}).get("fi")
-    ]
-    cost: float | None = None
-    if teaching.get("maksullisuustyyppi") == "maksuton":
-        cost = 0.0
-    elif isinstance(teaching.get("maksunMaara"), (int, float)):
-        cost = float(teaching["maksunMaara"])
-    keywords = [
-        str(item.get("arvo"))
-        for key in ("asiasanat", "ammattinimikkeet")
-        for item in metadata.get(key) or []
-        if isinstance(item, dict) and item.get("arvo")
-    ]
-    summary = {
-        lang: text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
-        for lang, text in _words(metadata.get("kuvaus")).items()
-    }
+    format_ = _format(teaching)
+    keywords = _keywords(metadata)
     # The catalogue has Finnish always: a toteutus named only in Swedish or English keeps that name as its Finnish one.
-    title = _with_finnish(title) or {"fi": oid}
-    summary = _with_finnish(summary)
+    title = _with_finnish(_words(details.get("nimi")) or _words(hit_toteutus.get("toteutusNimi"))) or {"fi": oid}
     found_sector = sector(" ".join([title.get("fi", ""), *keywords]))
     return Offering(
         id=f"konfo:{oid}",
@@ -264,12 +285,12 @@ def to_offering(
         link={language: PAGE_URL.format(language=language, oid=oid) for language in ("fi", "en", "sv")},
         needs=needs,
         sectors=(found_sector,) if found_sector else (),
-        languages=tuple(languages) or ("fi",),
+        languages=_languages(teaching) or ("fi",),
         format=format_,
-        municipalities=tuple(sorted(set(places))) if format_ != "online" else (),
+        municipalities=tuple(sorted(set(_places(hit_toteutus)))) if format_ != "online" else (),
         start=_start(teaching),
-        cost_eur=cost,
-        summary=summary,
+        cost_eur=_cost(teaching),
+        summary=_with_finnish(_summary(metadata)),
         keywords=tuple(sorted(set(keywords))),
         source="konfo",
     )

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
-from bot.language import LanguageDetector
+from bot.language import LanguageDetector, language_of
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +45,14 @@ def test_an_unclear_first_message_means_finnish(detector: LanguageDetector) -> N
 @pytest.mark.parametrize("text", ["maija.example.org", "Smith Logistics Ltd", "www.example.org/yhteystiedot"])
 def test_addresses_and_company_names_do_not_flip_the_language(detector: LanguageDetector, text: str) -> None:
     assert detector.conversation_language(text, "fi", first_message=False) == "fi"
+
+
+@dataclass
+class _User:
+    language_code: str | None
+
+
+@pytest.mark.parametrize(("code", "language"), [("en-GB", "en"), ("sv", "sv"), ("fi", "fi"), ("de", "fi"), (None, "fi")])
+def test_someone_who_has_not_written_is_answered_in_their_clients_language(code: str | None, language: str) -> None:
+    assert language_of(_User(code)) == language
+    assert language_of(None) == "fi"

@@ -13,8 +13,9 @@ import sys
 from datetime import datetime, timezone
 
 from bot.ops.commands import Commands
-from bot.paths.catalogue import OfferingRules, in_language, load_catalogue, read_synced, synced_path
+from bot.paths.catalogue import OfferingRules, load_catalogue, read_synced, synced_path
 from bot.paths.drafting import load_drafting
+from bot.paths.offerings import in_language
 from bot.settings import Settings
 
 

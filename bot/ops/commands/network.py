@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.app import create_frontdoor
-from bot.network.model import LANGUAGES, load_network
+from bot.language import LANGUAGES
+from bot.network.loading import load_network
 from bot.network.municipalities import Municipalities
 from bot.network.needs import Taxonomy, load_taxonomy
 from bot.network.routing import RoutingRequest, route

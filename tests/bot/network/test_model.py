@@ -1,37 +1,10 @@
+"""The network model: what the demo network file gives routing."""
+
 from __future__ import annotations
 
-import logging
-import os
-from dataclasses import replace
 from datetime import date
-from pathlib import Path
-from typing import Any
 
-import pytest
-import yaml
-
-from bot.app import create_frontdoor
-from bot.network.model import Network, NetworkError, NetworkSource, load_network
-from bot.network.municipalities import Municipalities
-from bot.network.needs import Taxonomy
-from bot.settings import DEFAULT_NETWORK, Settings
-from tests.bot.register.test_cases import INTAKE
-
-
-def _write(tmp_path: Path, raw: object) -> Path:
-    path = tmp_path / "network.yml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def _demo() -> dict[str, Any]:
-    return yaml.safe_load(DEFAULT_NETWORK.read_text(encoding="utf-8"))
-
-
-def _problems(tmp_path: Path, raw: object, taxonomy: Taxonomy, municipalities: Municipalities) -> list[str]:
-    with pytest.raises(NetworkError) as error:
-        load_network(_write(tmp_path, raw), taxonomy, municipalities)
-    return error.value.problems
+from bot.network.model import Mentor, Network
 
 
 def test_the_demo_network_is_valid(network: Network) -> None:
@@ -43,124 +16,17 @@ def test_the_demo_network_is_valid(network: Network) -> None:
     assert all(m.channels for m in network.mentors)
 
 
-def test_unknown_need_id_is_named(tmp_path: Path, taxonomy: Taxonomy, municipalities: Municipalities) -> None:
-    raw = _demo()
-    raw["partners"][0]["needs"].append("staf_training")
-    problems = _problems(tmp_path, raw, taxonomy, municipalities)
-    assert any("partners[0].needs" in p and "unknown need id 'staf_training'" in p for p in problems)
-
-
-def test_mentor_without_partner_is_named(tmp_path: Path, taxonomy: Taxonomy, municipalities: Municipalities) -> None:
-    raw = _demo()
-    del raw["mentors"][1]["partner"]
-    problems = _problems(tmp_path, raw, taxonomy, municipalities)
-    assert "mentors[1]: mentor 'amk-jussi' has no partner ('partner' is missing)" in problems
-
-
-def test_mentor_of_an_unknown_partner_is_named(tmp_path: Path, taxonomy: Taxonomy, municipalities: Municipalities) -> None:
-    raw = _demo()
-    raw["mentors"][0]["partner"] = "nobody"
-    assert "mentors[0].partner: unknown partner 'nobody'" in _problems(tmp_path, raw, taxonomy, municipalities)
-
-
-def test_duplicate_id_is_named(tmp_path: Path, taxonomy: Taxonomy, municipalities: Municipalities) -> None:
-    raw = _demo()
-    raw["mentors"][1]["id"] = raw["mentors"][0]["id"]
-    problems = _problems(tmp_path, raw, taxonomy, municipalities)
-    assert any("duplicate id 'amk-leena'" in p for p in problems)
-
-
-def test_every_problem_is_reported_at_once(tmp_path: Path, taxonomy: Taxonomy, municipalities: Municipalities) -> None:
-    raw = _demo()
-    raw["areas"][0]["municipalities"].append("Atlantis")
-    raw["partners"][1]["sectors"] = ["rocket_science"]
-    raw["mentors"][2]["channels"] = [{"email": "not-an-address"}]
-    raw["mentors"][3]["capacity"] = 0
-    problems = _problems(tmp_path, raw, taxonomy, municipalities)
-    assert len(problems) == 4
-    assert any("unknown municipality 'Atlantis'" in p for p in problems)
-    assert any("unknown sector id 'rocket_science'" in p for p in problems)
-    assert any("'not-an-address' is not a valid email address" in p for p in problems)
-    assert any("mentors[3].capacity" in p for p in problems)
-
-
-def test_a_network_without_coordinator_is_refused(tmp_path: Path, taxonomy: Taxonomy, municipalities: Municipalities) -> None:
-    raw = _demo()
-    del raw["coordinator"]
-    assert any(p.startswith("coordinator: is missing") for p in _problems(tmp_path, raw, taxonomy, municipalities))
-
-
-def test_a_partner_without_mentors_is_refused(tmp_path: Path, taxonomy: Taxonomy, municipalities: Municipalities) -> None:
-    raw = _demo()
-    raw["mentors"] = [m for m in raw["mentors"] if m["partner"] != "kymi-yrityskehitys"]
-    assert "partner 'kymi-yrityskehitys': has no mentors: cases routed to it would reach nobody" in _problems(
-        tmp_path, raw, taxonomy, municipalities
+def test_a_mentor_away_is_not_available_and_a_focus_limits_what_they_handle() -> None:
+    mentor = Mentor(
+        id="m", name="M", partner="p", needs=frozenset({"staff_training"}), away=((date(2026, 12, 21), date(2027, 1, 6)),)
     )
+    assert not mentor.available_on(date(2026, 12, 24)) and mentor.available_on(date(2027, 1, 7))
+    assert mentor.handles("staff_training", "logistics") and not mentor.handles("apprenticeship", None)
+    assert Mentor(id="n", name="N", partner="p").handles("apprenticeship", "logistics")  # no focus: everything
 
 
-def test_broken_yaml_names_the_line(tmp_path: Path, taxonomy: Taxonomy, municipalities: Municipalities) -> None:
-    path = tmp_path / "broken.yml"
-    path.write_text("network:\n  id: x\npartners: [\n  - id: y\n", encoding="utf-8")
-    with pytest.raises(NetworkError) as error:
-        load_network(path, taxonomy, municipalities)
-    assert "line" in error.value.problems[0] and "not valid YAML" in error.value.problems[0]
-
-
-def test_a_missing_file_says_how_to_fix_it(tmp_path: Path, taxonomy: Taxonomy, municipalities: Municipalities) -> None:
-    with pytest.raises(NetworkError) as error:
-        load_network(tmp_path / "nope.yml", taxonomy, municipalities)
-    assert "FRONTDOOR_NETWORK" in str(error.value)
-
-
-def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path, taxonomy: Taxonomy, municipalities: Municipalities) -> None:
-    assert "must be a mapping" in _problems(tmp_path, ["a", "list"], taxonomy, municipalities)[0]
-
-
-def _write_at(path: Path, raw: dict[str, Any], tick: int) -> None:
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    os.utime(path, ns=(tick * 1_000_000_000, tick * 1_000_000_000))
-
-
-def test_a_changed_network_file_is_picked_up_and_a_broken_one_never_replaces_it(
-    tmp_path: Path, taxonomy: Taxonomy, municipalities: Municipalities, caplog: pytest.LogCaptureFixture
-) -> None:
-    raw = yaml.safe_load(DEFAULT_NETWORK.read_text(encoding="utf-8"))
-    path = tmp_path / "network.yml"
-    _write_at(path, raw, 1)
-    source = NetworkSource(path, taxonomy, municipalities)
-    assert source.current().mentor("ao-marja").name == "Marja Oppila"  # type: ignore[union-attr]
-
-    raw["mentors"][2]["name"] = "Marja Uusinimi"
-    _write_at(path, raw, 2)
-    assert source.current().mentor("ao-marja").name == "Marja Uusinimi"  # type: ignore[union-attr]
-
-    path.write_text("partners: [", encoding="utf-8")
-    os.utime(path, ns=(3_000_000_000, 3_000_000_000))
-    with caplog.at_level(logging.ERROR, logger="bot.network.model"):
-        assert source.current().mentor("ao-marja").name == "Marja Uusinimi"  # type: ignore[union-attr]
-        assert source.current().id == "kymenlaakso-demo"
-    assert len([r for r in caplog.records if "not reloaded" in r.getMessage()]) == 1  # reported once
-    with pytest.raises(NetworkError, match="not valid YAML"):
-        source.reload()
-    assert source.current().mentor("ao-marja").name == "Marja Uusinimi"  # type: ignore[union-attr]
-
-    raw["mentors"][2]["name"] = "Marja Kolmas"
-    _write_at(path, raw, 4)
-    assert source.current().mentor("ao-marja").name == "Marja Kolmas"  # type: ignore[union-attr]
-
-
-def test_routing_follows_the_reloaded_file(tmp_path: Path) -> None:
-    raw = yaml.safe_load(DEFAULT_NETWORK.read_text(encoding="utf-8"))
-    path = tmp_path / "network.yml"
-    _write_at(path, raw, 1)
-    app = create_frontdoor(Settings(database_url=f"sqlite:///{tmp_path / 'cases.db'}", network_path=path))
-    try:
-        assert app.cases.create_case(INTAKE).mentor_name == "Marja Oppila"
-        for mentor in raw["mentors"]:
-            if mentor["id"] == "ao-marja":
-                mentor["away"] = [{"from": date(2000, 1, 1), "to": date(2100, 1, 1)}]
-        _write_at(path, raw, 2)
-        second = app.cases.create_case(replace(INTAKE, email="toinen@example.org", phone=None))
-        assert second.mentor_name == "Pekka Sopimus"
-    finally:
-        app.engine.dispose()
+def test_the_coordinator_is_a_mentor_of_the_network(network: Network) -> None:
+    assert network.mentor(network.coordinator.id) is network.coordinator
+    assert network.mentor("nobody") is None
+    mentors = network.mentors_of("kaakko-amk")
+    assert mentors and all(m.partner == "kaakko-amk" for m in mentors)

@@ -7,7 +7,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.network.model import Network, load_network
+from bot.network.loading import load_network
+from bot.network.model import Network
 from bot.network.municipalities import Municipalities
 from bot.network.needs import Taxonomy
 from bot.network.routing import RoutingRequest, Workload, route

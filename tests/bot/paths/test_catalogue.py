@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.network.model import load_network
+from bot.network.loading import load_network
 from bot.network.municipalities import Municipalities
 from bot.network.needs import Taxonomy, load_taxonomy
 from bot.paths.catalogue import (
     CatalogueError,
-    Offering,
     OfferingRules,
     combine,
     load_curated,
@@ -22,6 +21,7 @@ from bot.paths.catalogue import (
     read_synced,
     write_synced,
 )
+from bot.paths.offerings import Offering
 from bot.settings import PROJECT_ROOT, Settings
 
 

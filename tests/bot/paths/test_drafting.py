@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.paths.catalogue import Catalogue, synced_path
+from bot.paths.catalogue import synced_path
 from bot.paths.drafting import Drafting, PathDrafter, PathRequest, PathService, load_drafting, step_line
 from bot.paths.evaluation import GOAL, JUDGED_SET, evaluate
+from bot.paths.offerings import Catalogue
 from bot.settings import PROJECT_ROOT, Settings
 
 NETWORK = PROJECT_ROOT / "networks" / "kymenlaakso.yml"

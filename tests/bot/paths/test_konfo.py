@@ -11,8 +11,9 @@ import pytest
 
 from bot.network.municipalities import Municipalities
 from bot.network.needs import load_taxonomy
-from bot.paths.catalogue import KonfoPartner, OfferingRules, SyncPlan, in_language, read_synced
+from bot.paths.catalogue import OfferingRules, read_synced
 from bot.paths.konfo import CALLER_ID, KonfoClient, fetch, konfo_session, to_offering
+from bot.paths.offerings import KonfoPartner, SyncPlan, in_language
 from bot.settings import PROJECT_ROOT
 from tests.bot.cli_run import run
 from tests.standins.konfo import KAO, KonfoReplay
