@@ -38,6 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bot actions tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_spans.py
 
 format: $(STAMP)
 	$(BIN)/ruff format bot actions tests

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.network.routing import Workload
 from bot.register.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseEvent, OutboxMessage
 
-# PostgreSQL channel on which a committed notification wakes the idle delivery workers (bot.delivery.outbox.Wakeup).
+# PostgreSQL channel on which a committed notification wakes the idle delivery workers (bot.delivery.wakeup.Wakeup).
 OUTBOX_CHANNEL = "frontdoor_outbox"
 # How far back routing looks for each mentor's last new case (round-robin among equally loaded mentors).
 RECENT_ASSIGNMENT_DAYS = 90

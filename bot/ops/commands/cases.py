@@ -1,7 +1,5 @@
 """``frontdoor cases …`` and ``frontdoor escalate``: the case register and moving a case along."""
 
-# ruff: noqa: T201 - a command's output is what it prints
-
 from __future__ import annotations
 
 import argparse

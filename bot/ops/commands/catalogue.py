@@ -3,8 +3,6 @@
 konfo's HTTP client is imported only by ``sync``.
 """
 
-# ruff: noqa: T201 - a command's output is what it prints
-
 from __future__ import annotations
 
 import argparse

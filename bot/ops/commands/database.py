@@ -1,7 +1,5 @@
 """``frontdoor db upgrade``: the case database's schema."""
 
-# ruff: noqa: T201 - a command's output is what it prints
-
 from __future__ import annotations
 
 import argparse

@@ -1,7 +1,5 @@
 """``frontdoor report`` and ``demo-data``: the foresight report, and synthetic cases to show it with."""
 
-# ruff: noqa: T201 - a command's output is what it prints
-
 from __future__ import annotations
 
 import argparse

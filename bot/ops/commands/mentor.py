@@ -1,7 +1,5 @@
 """``frontdoor mentor invite``: linking a mentor's Telegram account to the mentors' bot."""
 
-# ruff: noqa: T201 - a command's output is what it prints
-
 from __future__ import annotations
 
 import argparse

@@ -1,7 +1,5 @@
 """``frontdoor route``, ``network reload`` and ``check-network``: the network file, and who it routes a case to."""
 
-# ruff: noqa: T201 - a command's output is what it prints
-
 from __future__ import annotations
 
 import argparse

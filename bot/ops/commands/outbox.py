@@ -1,7 +1,5 @@
 """``frontdoor outbox list|retry``: notifications waiting, delivered or given up."""
 
-# ruff: noqa: T201 - a command's output is what it prints
-
 from __future__ import annotations
 
 import argparse

@@ -1,7 +1,5 @@
 """``frontdoor erase``, ``export`` and ``purge``: a person's data on request, and the retention purge."""
 
-# ruff: noqa: T201 - a command's output is what it prints
-
 from __future__ import annotations
 
 import argparse
