@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bot.register.lifecycle import RegisterService
-from bot.register.models import Case, OutboxMessage
+from bot.register.models import Case, OutboxMessage, wire_time
 
 
 class OutboxAdmin(RegisterService):
@@ -33,8 +33,8 @@ class OutboxAdmin(RegisterService):
                     "channel": row.channel,
                     "status": row.status,
                     "attempts": row.attempts,
-                    "created_at": row.created_at.isoformat() if row.created_at else None,
-                    "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
+                    "created_at": wire_time(row.created_at),
+                    "delivered_at": wire_time(row.delivered_at),
                     "last_error": row.last_error,
                 }
                 for row, reference in session.execute(query)

@@ -24,7 +24,7 @@ from bot.network.model import Mentor, Network
 from bot.network.needs import Taxonomy
 from bot.paths.drafting import step_line
 from bot.register.cases import case_fields, drafted_path
-from bot.register.models import AWAITING_STATUSES, Case, OutboxMessage, utc
+from bot.register.models import AWAITING_STATUSES, Case, CaseStatus, OutboxMessage, Verb, utc, wire_time
 from bot.settings import DATA_DIR
 
 NOTICES_FILE = DATA_DIR / "notices.yml"
@@ -36,11 +36,14 @@ INFORMATIVE_KINDS = frozenset({"case_cancelled", "case_erased"})
 # The kinds that go to the customer rather than to a mentor.
 CUSTOMER_KINDS = frozenset({"case_accepted"})
 
+# The mentors' bot's callback verbs besides the lifecycle's: forward to a chosen partner, show the card again.
+FORWARD_TO = "fwd"
+SHOW = "show"
 # Which buttons a mentor gets for a case in each status (callback verbs).
-ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
-    **{status: ("accept", "decline", "forward") for status in AWAITING_STATUSES},
-    "accepted": ("contacted", "forward", "close"),
-    "contacted": ("close", "forward"),
+ACTIONS_BY_STATUS: dict[str, tuple[Verb, ...]] = {
+    **{status: (Verb.ACCEPT, Verb.DECLINE, Verb.FORWARD) for status in AWAITING_STATUSES},
+    CaseStatus.ACCEPTED: (Verb.CONTACTED, Verb.FORWARD, Verb.CLOSE),
+    CaseStatus.CONTACTED: (Verb.CLOSE, Verb.FORWARD),
 }
 
 
@@ -128,8 +131,8 @@ class NoticeWriter:
 
     def forward_buttons(self, case: Case, network: Network, language: str) -> tuple[tuple[tuple[str, str], ...], ...]:
         """One button per other partner, and back."""
-        rows = tuple(((p.name, f"fwd:{case.reference}:{p.id}"),) for p in network.partners if p.id != case.partner)
-        return (*rows, ((self.texts.word("buttons", "back", language), f"show:{case.reference}"),))
+        rows = tuple(((p.name, f"{FORWARD_TO}:{case.reference}:{p.id}"),) for p in network.partners if p.id != case.partner)
+        return (*rows, ((self.texts.word("buttons", "back", language), f"{SHOW}:{case.reference}"),))
 
     def mentor_card(self, case: Case, network: Network, language: str, heading_kind: str = "case_assigned") -> Notice:
         """The case as a mentor sees it in Telegram, with its buttons."""
@@ -275,12 +278,12 @@ class NoticeWriter:
         return {
             "event": row.kind,
             "idempotency_key": row.idempotency_key,
-            "sent_at": utc(now).isoformat(),
+            "sent_at": wire_time(now),
             "network": network.id,
             "case": {
                 **case_fields(case),
                 "place_named": case.place_named,
-                "respond_by": utc(case.respond_by).isoformat() if case.respond_by else None,
+                "respond_by": wire_time(case.respond_by),
                 "need_text": case.need_text,
                 # The competence path drafted with the case, as the customer saw it (empty: none drafted).
                 "path": drafted_path(case),

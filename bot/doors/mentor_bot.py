@@ -19,13 +19,13 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.delivery.notices import NoticeWriter, mentor_language
+from bot.delivery.notices import FORWARD_TO, SHOW, NoticeWriter, mentor_language
 from bot.delivery.notifiers.telegram import keyboard
 from bot.language import language_of
 from bot.network.model import Mentor
 from bot.register.lifecycle import CaseNotFound, Lifecycle, Outcome, TransitionError
 from bot.register.mentors import MentorDirectory
-from bot.register.models import Case
+from bot.register.models import Case, Verb
 
 logger = logging.getLogger(__name__)
 
@@ -124,11 +124,11 @@ class MentorBot:
     def _action(self, verb: str, mentor: Mentor, reference: str, partner: str | None) -> Callable[[], Outcome]:
         lifecycle = self.lifecycle
         actions: dict[str, Callable[[], Outcome]] = {
-            "accept": lambda: lifecycle.accept(reference, mentor.id),
-            "decline": lambda: lifecycle.decline(reference, mentor.id),
-            "contacted": lambda: lifecycle.contacted(reference, mentor.id),
-            "close": lambda: lifecycle.close(reference, mentor.id),
-            "fwd": lambda: lifecycle.forward(reference, mentor.id, partner or ""),
+            Verb.ACCEPT: lambda: lifecycle.accept(reference, mentor.id),
+            Verb.DECLINE: lambda: lifecycle.decline(reference, mentor.id),
+            Verb.CONTACTED: lambda: lifecycle.contacted(reference, mentor.id),
+            Verb.CLOSE: lambda: lifecycle.close(reference, mentor.id),
+            FORWARD_TO: lambda: lifecycle.forward(reference, mentor.id, partner or ""),
         }
         return actions[verb]
 
@@ -148,9 +148,9 @@ class MentorBot:
             await query.answer(self.texts.say("bot_case_unknown", language, reference=reference), show_alert=True)
             return
         network = self.directory.network
-        if verb in ("forward", "show"):
+        if verb in (Verb.FORWARD, SHOW):
             card = self.writer.mentor_card(case, network, language)
-            if verb == "forward":
+            if verb == Verb.FORWARD:
                 prompt = html.escape(self.texts.say("bot_forward_to", language, reference=case.reference))
                 await query.answer()
                 await self._edit(update, f"{card.html}\n\n<b>{prompt}</b>", self.writer.forward_buttons(case, network, language))
@@ -158,7 +158,7 @@ class MentorBot:
             await query.answer()
             await self._edit(update, card.html, card.buttons)
             return
-        if verb not in ("accept", "decline", "contacted", "close", "fwd"):
+        if verb not in (Verb.ACCEPT, Verb.DECLINE, Verb.CONTACTED, Verb.CLOSE, FORWARD_TO):
             await query.answer()
             return
         try:

@@ -28,7 +28,7 @@ from bot.network.model import Network
 from bot.privacy.masking import Masker
 from bot.register.cases import case_details
 from bot.register.lifecycle import CUSTOMER, RegisterService, notify
-from bot.register.models import Case
+from bot.register.models import Case, wire_time
 from bot.register.repositories import CaseRepository, OutboxRepository
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class ConversationLog:
                 event = json.loads(data)
                 if event.get("event") in ("user", "bot") and event.get("text"):
                     at = datetime.fromtimestamp(float(event.get("timestamp") or 0), timezone.utc)
-                    lines.append({"at": at.isoformat().replace("+00:00", "Z"), "from": event["event"], "text": event["text"]})
+                    lines.append({"at": wire_time(at), "from": event["event"], "text": event["text"]})
         return lines
 
     def forget(self, sender_ids: Iterable[str]) -> int:
@@ -162,7 +162,7 @@ class PrivacyService(RegisterService):
         conversations |= self.conversations.mentioning(email.strip())
         return {
             "email": email.strip(),
-            "exported_at": self.clock().isoformat().replace("+00:00", "Z"),
+            "exported_at": wire_time(self.clock()),
             "cases": exported,
             "conversations": [{"id": cid, "messages": self.conversations.transcript(cid)} for cid in sorted(conversations)],
         }

@@ -19,7 +19,7 @@ from bot.network.model import Network
 from bot.network.routing import Route, RoutingRequest, route
 from bot.paths.drafting import PathService
 from bot.register.lifecycle import SYSTEM, RegisterService, assign, notify, today_in
-from bot.register.models import Case, OutboxMessage, utc
+from bot.register.models import Case, OutboxMessage, utc, wire_time
 from bot.register.repositories import CaseRepository, OutboxRepository
 from bot.register.servicetime import deadline
 
@@ -96,10 +96,6 @@ def reference_for(case_id: int, created_at: datetime) -> str:
     return f"FD-{created_at.year}-{case_id:05d}"
 
 
-def _iso(value: datetime | None) -> str | None:
-    return utc(value).isoformat().replace("+00:00", "Z") if value else None
-
-
 def _notifications(outbox: list[OutboxMessage]) -> list[dict[str, Any]]:
     return [
         {"channel": m.channel, "recipient": m.recipient, "kind": m.kind, "status": m.status, "attempts": m.attempts}
@@ -111,7 +107,7 @@ def case_fields(case: Case) -> dict[str, Any]:
     """The contract's fields of a case (no contact details)."""
     return {
         "reference": case.reference,
-        "created_at": _iso(case.created_at),
+        "created_at": wire_time(case.created_at),
         "channel": case.channel,
         "language": case.language,
         "customer_type": case.customer_type,
@@ -141,17 +137,17 @@ def case_details(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
     """Everything about one case, for the people who handle it."""
     return {
         **case_summary(case, outbox),
-        "updated_at": _iso(case.updated_at),
+        "updated_at": wire_time(case.updated_at),
         "place_named": case.place_named,
         "need_text": case.need_text,
         "contact_name": case.contact_name,
         "organization": case.organization,
         "email": case.email,
         "phone": case.phone,
-        "consent_at": _iso(case.consent_at),
+        "consent_at": wire_time(case.consent_at),
         "privacy_notice_version": case.privacy_notice_version,
         "routing_reason": case.routing_reason,
-        "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in case.events],
+        "events": [{"at": wire_time(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in case.events],
         "path": drafted_path(case),
     }
 

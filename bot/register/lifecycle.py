@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.network.model import Mentor, Network
 from bot.network.routing import Route, RoutingRequest, route
-from bot.register.models import AWAITING_STATUSES, OPEN_STATUSES, Case, OutboxMessage
+from bot.register.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseStatus, OutboxMessage, Verb, wire_time
 from bot.register.repositories import CaseRepository, OutboxRepository
 from bot.register.servicetime import deadline
 
@@ -35,11 +35,11 @@ CUSTOMER = "customer"
 
 # What each action needs the case's status to be.
 ALLOWED: dict[str, tuple[str, ...]] = {
-    "accept": AWAITING_STATUSES,
-    "decline": AWAITING_STATUSES,
-    "forward": (*AWAITING_STATUSES, "accepted", "contacted"),
-    "contacted": ("accepted",),
-    "close": ("accepted", "contacted"),
+    Verb.ACCEPT: AWAITING_STATUSES,
+    Verb.DECLINE: AWAITING_STATUSES,
+    Verb.FORWARD: (*AWAITING_STATUSES, CaseStatus.ACCEPTED, CaseStatus.CONTACTED),
+    Verb.CONTACTED: (CaseStatus.ACCEPTED,),
+    Verb.CLOSE: (CaseStatus.ACCEPTED, CaseStatus.CONTACTED),
 }
 
 
@@ -96,7 +96,7 @@ def assign(session: Session, network: Network, case: Case, decision: Route, *, s
         mentor=decision.mentor,
         reason=decision.reason,
         to_coordinator=decision.to_coordinator,
-        respond_by=case.respond_by.isoformat(),
+        respond_by=wire_time(case.respond_by),
     )
     session.flush()
     mentor = network.mentor(decision.mentor)
@@ -325,12 +325,12 @@ class Lifecycle(RegisterService):
                 late = case.mentor
                 if late == network.coordinator.id:
                     # Nobody above the coordinator: remind once, then wait.
-                    cases.record(case, "overdue", SYSTEM, now, mentor=late, respond_by=_iso(case.respond_by))
+                    cases.record(case, "overdue", SYSTEM, now, mentor=late, respond_by=wire_time(case.respond_by))
                     case.respond_by = None
                     case.updated_at = now
                     results.append(self._outcome(case))
                     continue
-                cases.record(case, "escalated", SYSTEM, now, from_mentor=late, respond_by=_iso(case.respond_by))
+                cases.record(case, "escalated", SYSTEM, now, from_mentor=late, respond_by=wire_time(case.respond_by))
                 session.flush()
                 reroute(session, network, case, status="escalated", now=now, exclude={late})
                 results.append(self._outcome(case))
@@ -344,15 +344,11 @@ def today_in(now: datetime, network: Network) -> date:
     return now.astimezone(ZoneInfo(network.service.timezone)).date()
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def _past(action: str) -> str:
     return {
-        "accept": "accepted",
-        "decline": "declined",
-        "forward": "forwarded",
-        "contacted": "marked contacted",
-        "close": "closed",
-    }[action]
+        Verb.ACCEPT: "accepted",
+        Verb.DECLINE: "declined",
+        Verb.FORWARD: "forwarded",
+        Verb.CONTACTED: "marked contacted",
+        Verb.CLOSE: "closed",
+    }[Verb(action)]

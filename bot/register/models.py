@@ -7,6 +7,7 @@ these classes must match them (a test compares the two).
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
@@ -22,15 +23,55 @@ NAMING = {
 
 Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING))
 
-CASE_STATUSES = ("new", "assigned", "accepted", "contacted", "closed", "declined", "forwarded", "escalated")
+
+class Word(str, Enum):
+    """A word of the register's vocabulary: equal to its value, and written as it (``str()``, f-strings, JSON)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class CaseStatus(Word):
+    """Where a case is; the values are what the register stores and ``cases list --json`` shows."""
+
+    NEW = "new"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    CONTACTED = "contacted"
+    CLOSED = "closed"
+    DECLINED = "declined"
+    FORWARDED = "forwarded"
+    ESCALATED = "escalated"
+
+
+class Verb(Word):
+    """What a mentor does to a case: the CLI's subcommands, the bot's buttons, the lifecycle's acts."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    FORWARD = "forward"
+    CONTACTED = "contacted"
+    CLOSE = "close"
+
+
+class OutboxStatus(Word):
+    """An outbox row: waiting (pending), claimed by a worker (sending), done (delivered), or given up
+    after its retries or a permanent error (dead)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+CASE_STATUSES = tuple(status.value for status in CaseStatus)
 # Waiting for a mentor to accept; the status names how the case reached them:
 # routed first, handed on after a decline, forwarded by a mentor, or escalated
 # when the previous mentor did not accept in time.
-AWAITING_STATUSES = ("assigned", "declined", "forwarded", "escalated")
-OPEN_STATUSES = ("new", *AWAITING_STATUSES, "accepted", "contacted")
-# An outbox row: waiting (pending), claimed by a worker (sending), done (delivered)
-# or given up after its retries or a permanent error (dead).
-OUTBOX_STATUSES = ("pending", "sending", "delivered", "dead")
+AWAITING_STATUSES = tuple(s.value for s in (CaseStatus.ASSIGNED, CaseStatus.DECLINED, CaseStatus.FORWARDED, CaseStatus.ESCALATED))
+OPEN_STATUSES = (CaseStatus.NEW.value, *AWAITING_STATUSES, CaseStatus.ACCEPTED.value, CaseStatus.CONTACTED.value)
+OUTBOX_STATUSES = tuple(status.value for status in OutboxStatus)
+VERBS = tuple(verb.value for verb in Verb)
 
 
 class Case(Base):
@@ -141,3 +182,10 @@ class MentorTelegram(Base):
 def utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; the register's times are all UTC."""
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def wire_time(value: datetime | None) -> str | None:
+    """The one way a time leaves the front door (JSON, webhooks, exports): ISO 8601 in UTC with ``Z``."""
+    if value is None:
+        return None
+    return utc(value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

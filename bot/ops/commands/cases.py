@@ -12,6 +12,7 @@ from bot.app import create_frontdoor
 from bot.ops.commands import Commands
 from bot.paths.drafting import step_line
 from bot.register.lifecycle import CaseNotFound, Lifecycle, Outcome, TransitionError
+from bot.register.models import Verb
 from bot.settings import Settings
 
 LIST_COLUMNS = (
@@ -30,21 +31,21 @@ LIST_COLUMNS = (
 Change = Callable[[Lifecycle, argparse.Namespace], Outcome]
 
 # What a mentor or the coordinator does to a case: its help text and the lifecycle's step, in the help's order.
-CHANGES: dict[str, tuple[str, Change]] = {
-    "accept": ("the mentor takes the case on", lambda lifecycle, args: lifecycle.accept(args.reference, args.actor)),
-    "decline": (
+CHANGES: dict[Verb, tuple[str, Change]] = {
+    Verb.ACCEPT: ("the mentor takes the case on", lambda lifecycle, args: lifecycle.accept(args.reference, args.actor)),
+    Verb.DECLINE: (
         "hand the case back: it goes to the next best mentor",
         lambda lifecycle, args: lifecycle.decline(args.reference, args.actor, reason=args.reason),
     ),
-    "forward": (
+    Verb.FORWARD: (
         "pass the case to another partner",
         lambda lifecycle, args: lifecycle.forward(args.reference, args.actor, args.partner, note=args.note),
     ),
-    "contacted": (
+    Verb.CONTACTED: (
         "the customer has been contacted",
         lambda lifecycle, args: lifecycle.contacted(args.reference, args.actor, note=args.note),
     ),
-    "close": ("the case is done", lambda lifecycle, args: lifecycle.close(args.reference, args.actor, note=args.note)),
+    Verb.CLOSE: ("the case is done", lambda lifecycle, args: lifecycle.close(args.reference, args.actor, note=args.note)),
 }
 
 
@@ -61,15 +62,15 @@ def add_cases(commands: Commands, common: argparse.ArgumentParser) -> None:
     show.add_argument("reference", help="the case reference, e.g. FD-2026-00042")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=_show)
-    for action, (text, _) in CHANGES.items():
-        change = cases.add_parser(action, parents=[common], help=text)
+    for verb, (text, _) in CHANGES.items():
+        change = cases.add_parser(verb.value, parents=[common], help=text)
         change.add_argument("reference", help="the case reference, e.g. FD-2026-00042")
         change.add_argument(
             "--as", dest="actor", required=True, metavar="MENTOR_ID", help="who does it (its mentor or the coordinator)"
         )
-        if action == "forward":
+        if verb is Verb.FORWARD:
             change.add_argument("--partner", required=True, help="the partner id to forward to")
-        if action == "decline":
+        if verb is Verb.DECLINE:
             change.add_argument("--reason", help="why (stored with the event)")
         else:
             change.add_argument("--note", help="a note stored with the event")
@@ -104,14 +105,14 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
 
 def _change(args: argparse.Namespace, settings: Settings) -> int:
     lifecycle = create_frontdoor(settings).lifecycle
-    _, step = CHANGES[args.cases_command]
+    _, step = CHANGES[Verb(args.cases_command)]
     try:
         outcome = step(lifecycle, args)
     except (TransitionError, CaseNotFound) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"{outcome.reference}: {outcome.status}, with {outcome.mentor}" + (f" ({outcome.partner})" if outcome.partner else ""))
-    if args.cases_command in ("decline", "forward") and outcome.reason:
+    if args.cases_command in (Verb.DECLINE, Verb.FORWARD) and outcome.reason:
         print(f"why: {outcome.reason}")
     return 0
 
