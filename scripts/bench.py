@@ -106,12 +106,14 @@ def descendants(pid: int) -> dict[int, str]:
 
 
 def part_name(command: str) -> str:
-    if "rasa run" in command or "rasa_server run" in command:
+    if "rasa run" in command or "rasa.server run" in command:
         return f"rasa:{command.split('--port ')[1].split(maxsplit=1)[0]}"
     if " actions" in command:
         return f"actions:{command.split('--port ')[1].split(maxsplit=1)[0]}" if "--port" in command else "actions"
     if " worker" in command:
         return "worker" + (" (no bots)" if "--no-bots" in command else "")
+    if command.endswith(" web"):
+        return "web"
     return command[:60]
 
 
