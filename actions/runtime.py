@@ -51,10 +51,11 @@ def build_services(settings: Settings) -> Services:
     finder = EntityFinder.load(frontdoor.morphology, municipalities=frontdoor.municipalities) if frontdoor.morphology else None
     sectors = SectorMatcher.load(frontdoor.taxonomy, finder)
     frontdoor.paths.drafter()  # the catalogue's index is built now, not in a customer's turn
+    catalog = Catalog.load()
     return Services(
         frontdoor=frontdoor,
-        intake=IntakeRules(frontdoor.taxonomy, frontdoor.municipalities, sectors),
-        catalog=Catalog.load(),
+        intake=IntakeRules(frontdoor.taxonomy, frontdoor.municipalities, sectors, catalog),
+        catalog=catalog,
         language=LanguageDetector(),
     )
 

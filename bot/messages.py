@@ -40,14 +40,21 @@ class Catalog:
         self,
         messages: Mapping[str, Mapping[str, Mapping[str, Any]]],
         statuses: Mapping[str, Mapping[str, str]] | None = None,
+        words: Mapping[str, Mapping[str, str]] | None = None,
     ):
         self._messages = messages
         self._statuses = statuses or {}
+        self._words = words or {}
 
     @classmethod
     def load(cls, path: Path = MESSAGES_FILE) -> Catalog:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(raw["messages"], raw.get("statuses"))
+        return cls(raw["messages"], raw.get("statuses"), raw.get("words"))
+
+    def word(self, key: str, language: str = FALLBACK_LANGUAGE) -> str:
+        """A single word the texts use (``words`` in the catalog), in ``language``."""
+        names = self._words.get(key) or {}
+        return str(names.get(language) or names.get(FALLBACK_LANGUAGE) or key)
 
     def status_name(self, status: str, language: str = FALLBACK_LANGUAGE) -> str:
         """A case status in words (``statuses`` in the catalog)."""

@@ -32,6 +32,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.messages import Catalog
 from bot.rasa.guard import RateLimit, clean, offered_payloads, screen
 from bot.settings import BRIDGE_TOKEN_HEADER
 
@@ -43,14 +44,28 @@ MAX_SENDER = 200
 MAX_MESSAGE_ID = 64
 # Where a widget message's id travels inside its metadata, from the socket.io event to the channel.
 MESSAGE_ID_KEY = "frontdoor_message_id"
-SLOW_DOWN = {
-    "fi": "Viestejä tulee nyt nopeammin kuin ehdin vastata. Odota hetki ja kirjoita sitten uudelleen.",
-    "en": "Messages are coming faster than I can answer. Please wait a moment and write again.",
-}
-TOO_LONG = {
-    "fi": f"Viestisi on liian pitkä. Kirjoita asiasi lyhyemmin (enintään {MAX_MESSAGE} merkkiä).",
-    "en": f"Your message is too long. Please keep it under {MAX_MESSAGE} characters.",
-}
+
+
+@functools.lru_cache(maxsize=1)
+def _catalog() -> Catalog:
+    """The texts, read once per process on first use."""
+    return Catalog.load()
+
+
+def slow_down_text(language: str) -> str:
+    """What a sender over their pace is told."""
+    return _catalog().render("slow_down", language).text
+
+
+def too_long_text(language: str) -> str:
+    """What the sender of a message over the size limit is told."""
+    return _catalog().render("too_long", language, limit=MAX_MESSAGE).text
+
+
+def in_both(sender: str, text: Callable[[str], str]) -> list[dict[str, str]]:
+    """A text for a sender whose language is not known yet: Finnish, then English."""
+    return [{"recipient_id": sender, "text": text("fi")}, {"recipient_id": sender, "text": text("en")}]
+
 
 NewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -151,7 +166,7 @@ class FrontDoorRestInput(RestInput):
     def slow_down(self, sender: str) -> HTTPResponse:
         """The answer to a sender over their pace: 429, so an integration can back off, and the text for a person."""
         return response.json(
-            [{"recipient_id": sender, "text": SLOW_DOWN["fi"]}, {"recipient_id": sender, "text": SLOW_DOWN["en"]}],
+            in_both(sender, slow_down_text),
             status=429,
         )
 
@@ -192,7 +207,7 @@ class FrontDoorRestInput(RestInput):
                 return _bad_request("'metadata' must be a JSON object")
             if len(text) > MAX_MESSAGE:
                 return response.json(
-                    [{"recipient_id": sender, "text": TOO_LONG["fi"]}, {"recipient_id": sender, "text": TOO_LONG["en"]}],
+                    in_both(sender, too_long_text),
                     status=413,
                 )
             if not self.guard.limit.allow(sender):
@@ -243,10 +258,10 @@ class FrontDoorSocketIOInput(SocketIOInput):
             text = message.text or ""
             sender = message.sender_id or ""
             if len(text) > MAX_MESSAGE:
-                await message.output_channel.send_text_message(sender, TOO_LONG["fi"])
+                await message.output_channel.send_text_message(sender, too_long_text("fi"))
                 return None
             if not self.guard.limit.allow(sender):
-                await message.output_channel.send_text_message(sender, SLOW_DOWN["fi"])
+                await message.output_channel.send_text_message(sender, slow_down_text("fi"))
                 return None
             message_id = (message.metadata or {}).pop(MESSAGE_ID_KEY, None)
             agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
@@ -341,4 +356,4 @@ class TelegramBridgeInput(FrontDoorRestInput):
 
     def slow_down(self, sender: str) -> HTTPResponse:
         """200 with the text: the bridge takes any other status for Rasa being down and would say so to the person."""
-        return response.json([{"recipient_id": sender, "text": SLOW_DOWN["fi"]}], status=200)
+        return response.json([{"recipient_id": sender, "text": slow_down_text("fi")}], status=200)

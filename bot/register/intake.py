@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.contact import check_email, check_name, check_organization, check_phone, clean_text, is_skip
+from bot.messages import Catalog
 from bot.network.municipalities import Municipalities
 from bot.network.needs import OTHER, Taxonomy
 from bot.nlu.sectors import SectorMatcher
@@ -45,10 +46,13 @@ def given(value: Any) -> bool:
 class IntakeRules:
     """What the intake form asks and accepts."""
 
-    def __init__(self, taxonomy: Taxonomy, municipalities: Municipalities, sectors: SectorMatcher):
+    def __init__(
+        self, taxonomy: Taxonomy, municipalities: Municipalities, sectors: SectorMatcher, catalog: Catalog | None = None
+    ):
         self.taxonomy = taxonomy
         self.municipalities = municipalities
         self.sectors = sectors
+        self.catalog = catalog or Catalog.load()
 
     def required_slots(self, slots: Mapping[str, Any]) -> list[str]:
         """The slots still to fill, in order; stops at consent until it is given."""
@@ -141,14 +145,12 @@ class IntakeRules:
 
     def summary(self, slots: Mapping[str, Any], language: str) -> dict[str, str]:
         """The collected details as text for the confirmation message."""
-        missing = {"fi": "ei annettu", "en": "not given", "sv": "inte angivet"}.get(language, "-")
+        missing = self.catalog.word("not_given", language)
         need = self.taxonomy.needs.get(str(slots.get("need") or OTHER)) or self.taxonomy.needs[OTHER]
         sector_id = slots.get("sector")
         sector = self.taxonomy.sectors.get(str(sector_id)) if given(sector_id) else None
-        customer = {
-            "employer": {"fi": "työnantaja", "en": "employer", "sv": "arbetsgivare"},
-            "individual": {"fi": "yksityishenkilö", "en": "individual", "sv": "privatperson"},
-        }.get(str(slots.get("customer_type")), {})
+        customer_type = str(slots.get("customer_type"))
+        customer = self.catalog.word(customer_type, language) if customer_type in ("employer", "individual") else None
 
         def show(name: str) -> str:
             value = slots.get(name)
@@ -161,7 +163,7 @@ class IntakeRules:
 
         return {
             "need_name": need.name(language),
-            "customer_type_name": customer.get(language, show("customer_type")),
+            "customer_type_name": customer or show("customer_type"),
             "contact_name": show("contact_name"),
             "organization": show("organization"),
             "email": show("email"),

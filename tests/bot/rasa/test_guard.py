@@ -12,7 +12,7 @@ import httpx
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
 
-from bot.rasa.channels import SLOW_DOWN, TOKEN_HEADER, FrontDoorRestInput, TelegramBridgeInput
+from bot.rasa.channels import TOKEN_HEADER, FrontDoorRestInput, TelegramBridgeInput, slow_down_text
 from bot.rasa.guard import RateLimit, clean, normalise, offered_payloads, screen
 
 # Two messages at once, then one a minute: the third in a row is slowed down.
@@ -106,7 +106,7 @@ def test_the_rest_door_and_the_telegram_bridges_door() -> None:
                 assert (await http.post(bridge, json={"sender": "fast", "message": "hei"}, headers=token)).status_code == 200
             assert (await http.post(rest, json={"sender": "fast", "message": "hei"})).status_code == 429
             slowed = await http.post(bridge, json={"sender": "fast", "message": "hei"}, headers=token)
-            assert slowed.status_code == 200 and slowed.json() == [{"recipient_id": "fast", "text": SLOW_DOWN["fi"]}]
+            assert slowed.status_code == 200 and slowed.json() == [{"recipient_id": "fast", "text": slow_down_text("fi")}]
             assert (await http.get(f"{base}/telegram_bridge/")).json() == {"status": "ok"}
 
     _serve([FrontDoorRestInput.from_credentials(PACE), TelegramBridgeInput.from_credentials(BRIDGE)], check)
