@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from bot.register.lifecycle import RegisterService
 from bot.register.models import Case, OutboxMessage, wire_time
@@ -47,9 +48,13 @@ class OutboxAdmin(RegisterService):
             query = update(OutboxMessage).where(OutboxMessage.status == "dead")
             if not every_dead:
                 query = query.where(OutboxMessage.id.in_(ids))
-            result = session.execute(
-                query.values(status="pending", attempts=0, next_attempt_at=now, claimed_by=None).execution_options(
-                    synchronize_session=False
-                )
+            # an UPDATE's result is a CursorResult (the stubs type Session.execute as the plain Result)
+            result = cast(
+                CursorResult,
+                session.execute(
+                    query.values(status="pending", attempts=0, next_attempt_at=now, claimed_by=None).execution_options(
+                        synchronize_session=False
+                    )
+                ),
             )
             return int(result.rowcount or 0)

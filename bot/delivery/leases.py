@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.delivery.notices import NoticeWriter
@@ -107,19 +108,24 @@ class Leases(RegisterService):
         now = self.clock()
         network = self.network
         with self.sessions.begin() as session:
-            renewed = session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == claim.id,
-                    OutboxMessage.status == "sending",
-                    OutboxMessage.claimed_by == self.name,
-                )
-                .values(next_attempt_at=now + timedelta(seconds=self.policy.lease_seconds))
-                .execution_options(synchronize_session=False)
+            # an UPDATE's result is a CursorResult (the stubs type Session.execute as the plain Result)
+            renewed = cast(
+                CursorResult,
+                session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == claim.id,
+                        OutboxMessage.status == "sending",
+                        OutboxMessage.claimed_by == self.name,
+                    )
+                    .values(next_attempt_at=now + timedelta(seconds=self.policy.lease_seconds))
+                    .execution_options(synchronize_session=False)
+                ),
             )
             if renewed.rowcount != 1:
                 return None
             row = session.get(OutboxMessage, claim.id)
+            assert row is not None  # the update above has just matched it, in this transaction
             case = session.execute(select(Case).where(Case.id == row.case_id).options(selectinload(Case.events))).scalar_one()
             address = row.address or _linked_chat(session, row)
             notice = self.writer.render(row, case, network, now)

@@ -8,11 +8,14 @@ import logging
 import selectors
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.engine import Engine
 
 from bot.register.repositories import OUTBOX_CHANNEL
+
+if TYPE_CHECKING:
+    from sqlalchemy.pool.base import _ConnectionFairy
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +72,11 @@ class Wakeup:
 
     def _connect(self) -> Any:
         assert self.engine is not None
-        pooled = self.engine.raw_connection()
+        # The pool's proxy (the stubs type raw_connection() as the bare DBAPI connection it wraps).
+        pooled = cast("_ConnectionFairy", self.engine.raw_connection())
         pooled.detach()  # ours for good: the pool neither reuses nor resets it
-        connection = pooled.connection  # psycopg2's
+        # psycopg2's: its autocommit and cursor() as a context are not in the stubs' DBAPI type.
+        connection: Any = pooled.connection
         connection.rollback()
         connection.autocommit = True
         with connection.cursor() as cursor:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Boolean, and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -42,7 +42,7 @@ class Period:
     start: date | None = None
     end: date | None = None
 
-    def where(self) -> ColumnElement[bool]:
+    def where(self) -> ColumnElement[Boolean]:
         conditions = []
         if self.start:
             conditions.append(Case.created_at >= datetime.combine(self.start, time.min, timezone.utc))
@@ -140,12 +140,14 @@ class ReportBuilder:
         self.taxonomy = taxonomy
         self.baseforms = baseforms
 
-    def _month(self, session: Session) -> ColumnElement[str]:
+    def _month(self, session: Session) -> ColumnElement[Any]:
+        # The month as text ('2026-10'); the SQL functions are untyped (NullType) to SQLAlchemy.
         if session.get_bind().dialect.name == "postgresql":
             return func.to_char(Case.created_at, "YYYY-MM")
         return func.strftime("%Y-%m", Case.created_at)
 
-    def _seconds(self, session: Session, later: Any, earlier: Any) -> ColumnElement[float]:
+    def _seconds(self, session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
+        # Seconds between the two, a number; the SQL functions are untyped (NullType) to SQLAlchemy.
         if session.get_bind().dialect.name == "postgresql":
             return func.extract("epoch", later - earlier)
         return (func.julianday(later) - func.julianday(earlier)) * 86400.0

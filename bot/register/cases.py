@@ -281,6 +281,7 @@ class CaseService(RegisterService):
         cases.record(case, "repeated", SYSTEM, now, channel=intake.channel, need_text=intake.need_text)
         case.updated_at = now
         reference, mentor_id, partner_id = case.reference, case.mentor, case.partner
+        assert reference is not None  # a stored case has one: given in the transaction that made it
         logger.info("case %s: the same need again from the same person, linked", reference)
         mentor = network.mentor(mentor_id) if mentor_id else None
         partner = network.partner(partner_id) if partner_id else None
@@ -302,6 +303,7 @@ class CaseService(RegisterService):
             case = CaseRepository(session).by_reference(reference)
             if case is None or case.conversation_id != conversation_id or case.mentor is None:
                 return None
+            assert case.reference is not None  # found by it
             CaseRepository(session).record(case, "human_requested", SYSTEM, now, transcript=list(transcript))
             case.updated_at = now
             mentor = self.network.mentor(case.mentor)

@@ -226,6 +226,7 @@ class Lifecycle(RegisterService):
             )
 
     def _outcome(self, case: Case) -> Outcome:
+        assert case.reference is not None  # a stored case has one: given in the transaction that made it
         return Outcome(case.reference, case.status, case.mentor, case.partner, case.routing_reason)
 
     def _simple(self, reference: str, actor: str, action: str, status: str, note: str | None) -> Outcome:

@@ -2,6 +2,12 @@
 
 The schema itself is owned by the Alembic migrations in ``bot/register/migrations``;
 these classes must match them (a test compares the two).
+
+Typed for mypy by sqlalchemy2-stubs and its plugin (pyproject's [tool.mypy]): a NOT NULL
+column says its type (``Mapped[str]``); a nullable one is left to the plugin, which infers
+``Mapped[str | None]`` from ``Column(String)``: SQLAlchemy 1.4's plugin rejects an explicit
+``Mapped[X | None]`` under today's mypy (it checks it against ``X``). JSON columns say theirs
+(the plugin can infer only ``Any``). The annotations change nothing at run time.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import Mapped, declarative_base, relationship
 from sqlalchemy.sql.schema import Column
 
 NAMING = {
@@ -21,7 +27,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING))
+Base = declarative_base(metadata=MetaData(naming_convention=NAMING))
 
 
 class Word(str, Enum):
@@ -79,15 +85,15 @@ class Case(Base):
 
     __tablename__ = "cases"
 
-    id = Column(Integer, primary_key=True)
+    id: Mapped[int] = Column(Integer, primary_key=True)
     reference = Column(String(20), unique=True, nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False)
-    updated_at = Column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
     conversation_id = Column(String(200), nullable=True, index=True)
-    channel = Column(String(20), nullable=False)
-    language = Column(String(5), nullable=False)
-    customer_type = Column(String(20), nullable=False)
-    need = Column(String(40), nullable=False, index=True)
+    channel: Mapped[str] = Column(String(20), nullable=False)
+    language: Mapped[str] = Column(String(5), nullable=False)
+    customer_type: Mapped[str] = Column(String(20), nullable=False)
+    need: Mapped[str] = Column(String(40), nullable=False, index=True)
     need_text = Column(Text, nullable=True)
     sector = Column(String(40), nullable=True)
     municipality = Column(String(80), nullable=True)
@@ -95,11 +101,11 @@ class Case(Base):
     area = Column(String(80), nullable=True)
     partner = Column(String(80), nullable=True)
     mentor = Column(String(80), nullable=True, index=True)
-    status = Column(String(20), nullable=False, index=True)
+    status: Mapped[str] = Column(String(20), nullable=False, index=True)
     routing_reason = Column(Text, nullable=True)
     assigned_at = Column(DateTime(timezone=True), nullable=True, index=True)
     respond_by = Column(DateTime(timezone=True), nullable=True, index=True)
-    consent = Column(Boolean, nullable=False)
+    consent: Mapped[bool] = Column(Boolean, nullable=False)
     consent_at = Column(DateTime(timezone=True), nullable=True)
     privacy_notice_version = Column(String(40), nullable=True)
     contact_name = Column(String(200), nullable=True)
@@ -109,7 +115,9 @@ class Case(Base):
     # When its personal data were erased (on request) or purged (retention); the rest stays for statistics.
     erased_at = Column(DateTime(timezone=True), nullable=True)
 
-    events = relationship("CaseEvent", back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+    events: Mapped[list[CaseEvent]] = relationship(
+        "CaseEvent", back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
 
 
 class CaseEvent(Base):
@@ -117,14 +125,14 @@ class CaseEvent(Base):
 
     __tablename__ = "case_events"
 
-    id = Column(Integer, primary_key=True)
-    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
-    at = Column(DateTime(timezone=True), nullable=False)
-    kind = Column(String(40), nullable=False)
-    actor = Column(String(80), nullable=False)
-    detail = Column(JSON, nullable=False, default=dict)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    kind: Mapped[str] = Column(String(40), nullable=False)
+    actor: Mapped[str] = Column(String(80), nullable=False)
+    detail: Mapped[dict[str, Any]] = Column(JSON, nullable=False, default=dict)
 
-    case = relationship("Case", back_populates="events")
+    case: Mapped[Case] = relationship("Case", back_populates="events")
 
 
 class OutboxMessage(Base):
@@ -133,23 +141,23 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("idempotency_key"),)
 
-    id = Column(Integer, primary_key=True)
-    idempotency_key = Column(String(120), nullable=False)
-    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
-    kind = Column(String(40), nullable=False)
-    recipient = Column(String(80), nullable=False)
-    channel = Column(String(20), nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = Column(String(120), nullable=False)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind: Mapped[str] = Column(String(40), nullable=False)
+    recipient: Mapped[str] = Column(String(80), nullable=False)
+    channel: Mapped[str] = Column(String(20), nullable=False)
     address = Column(String(500), nullable=True)
-    status = Column(String(20), nullable=False, index=True)
-    attempts = Column(Integer, nullable=False, default=0)
-    created_at = Column(DateTime(timezone=True), nullable=False)
-    next_attempt_at = Column(DateTime(timezone=True), nullable=False, index=True)
+    status: Mapped[str] = Column(String(20), nullable=False, index=True)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    next_attempt_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, index=True)
     delivered_at = Column(DateTime(timezone=True), nullable=True)
     last_error = Column(Text, nullable=True)
     # The worker delivering it now; its claim holds until next_attempt_at.
     claimed_by = Column(String(80), nullable=True)
     # What a notification needs beyond its case (e.g. which delivery an alert is about).
-    detail = Column(JSON, nullable=True)
+    detail: Mapped[dict[str, Any] | None] = Column(JSON, nullable=True)
 
 
 class MentorInvite(Base):
@@ -158,11 +166,11 @@ class MentorInvite(Base):
     __tablename__ = "mentor_invites"
     __table_args__ = (UniqueConstraint("code_hash"),)
 
-    id = Column(Integer, primary_key=True)
-    code_hash = Column(String(64), nullable=False)
-    mentor = Column(String(80), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False)
-    expires_at = Column(DateTime(timezone=True), nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    code_hash: Mapped[str] = Column(String(64), nullable=False)
+    mentor: Mapped[str] = Column(String(80), nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
     used_at = Column(DateTime(timezone=True), nullable=True)
 
 
@@ -172,11 +180,11 @@ class MentorTelegram(Base):
     __tablename__ = "mentor_telegram"
     __table_args__ = (UniqueConstraint("mentor"), UniqueConstraint("telegram_user_id"))
 
-    id = Column(Integer, primary_key=True)
-    mentor = Column(String(80), nullable=False)
-    telegram_user_id = Column(BigInteger, nullable=False)
-    chat_id = Column(BigInteger, nullable=False)
-    linked_at = Column(DateTime(timezone=True), nullable=False)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    mentor: Mapped[str] = Column(String(80), nullable=False)
+    telegram_user_id: Mapped[int] = Column(BigInteger, nullable=False)
+    chat_id: Mapped[int] = Column(BigInteger, nullable=False)
+    linked_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
 
 
 def utc(value: datetime) -> datetime:
