@@ -66,7 +66,7 @@ class ActionRegisterNeed(FrontDoorAction):
                 logger.error("no path drafted in the dialogue: %s", type(exc).__name__)
                 steps = []
             if show_path(services, dispatcher, tracker, steps):
-                shown = [step["id"] for step in steps]
+                shown = [step.id for step in steps]
         events.append(SlotSet("path_shown", shown or None))
         return events
 

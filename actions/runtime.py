@@ -26,7 +26,7 @@ from bot.language import LanguageDetector
 from bot.messages import Catalog
 from bot.nlu.entities import EntityFinder
 from bot.nlu.sectors import SectorMatcher
-from bot.paths.drafting import step_line
+from bot.paths.drafting import PathStep, step_line
 from bot.register.intake import IntakeRules
 from bot.settings import Settings
 
@@ -158,7 +158,7 @@ def say(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, 
     dispatcher.utter_message(text=message.text, buttons=message.buttons or None)
 
 
-def show_path(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, steps: list[dict[str, Any]]) -> bool:
+def show_path(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, steps: list[PathStep]) -> bool:
     """Show a drafted competence path (two steps or more) in the conversation's language; whether it was shown."""
     if len(steps) < 2:
         return False

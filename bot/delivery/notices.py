@@ -23,7 +23,7 @@ from bot.messages import Catalog
 from bot.network.model import Mentor, Network
 from bot.network.needs import Taxonomy
 from bot.paths.drafting import step_line
-from bot.register.cases import case_fields, drafted_path
+from bot.register.cases import case_fields, drafted_path, path_json
 from bot.register.models import AWAITING_STATUSES, Case, CaseStatus, OutboxMessage, Verb, utc, wire_time
 from bot.settings import DATA_DIR
 
@@ -286,7 +286,7 @@ class NoticeWriter:
                 "respond_by": wire_time(case.respond_by),
                 "need_text": case.need_text,
                 # The competence path drafted with the case, as the customer saw it (empty: none drafted).
-                "path": drafted_path(case),
+                "path": path_json(case),
                 "contact": {
                     "name": case.contact_name,
                     "organization": case.organization,

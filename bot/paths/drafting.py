@@ -252,7 +252,7 @@ class PathService:
         municipality: str | None,
         place_named: str | None = None,
         size: int = 3,
-    ) -> list[dict[str, Any]]:
+    ) -> list[PathStep]:
         """The drafted path as steps to store with a case and to show (titles and links in every language)."""
         network = self.networks()
         area = network.area_of(municipality, place_named) if municipality else None
@@ -266,37 +266,79 @@ class PathService:
         )
         return [_step(s.offering, network) for s in self.drafter().draft(request, size=size)]
 
-    def steps(self, offering_ids: Iterable[str]) -> list[dict[str, Any]]:
+    def steps(self, offering_ids: Iterable[str]) -> list[PathStep]:
         """The steps of a path drafted before (e.g. the one shown in the dialogue): those still in the catalogue."""
         network = self.networks()
         by_id = {o.id: o for o in self.drafter().offerings}
         return [_step(by_id[i], network) for i in offering_ids if i in by_id]
 
 
-def _step(offering: Offering, network: Network) -> dict[str, Any]:
-    """One step as stored with a case and shown: titles and links in every language."""
+@dataclass(frozen=True)
+class PathStep:
+    """One step of a drafted path, as stored with a case, shown to the customer and sent to the mentor:
+    titles and links in every language the offering has."""
+
+    id: str
+    partner: str
+    partner_name: str
+    kind: str
+    title: Mapping[str, str]
+    link: Mapping[str, str]
+    start: str | None = None
+    format: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The step as the case's event and the webhook carry it."""
+        return {
+            "id": self.id,
+            "partner": self.partner,
+            "partner_name": self.partner_name,
+            "kind": self.kind,
+            "title": dict(self.title),
+            "link": dict(self.link),
+            "start": self.start,
+            "format": self.format,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> PathStep:
+        """A step as :meth:`as_json` wrote it."""
+        return cls(
+            id=str(raw["id"]),
+            partner=str(raw["partner"]),
+            partner_name=str(raw.get("partner_name") or raw["partner"]),
+            kind=str(raw.get("kind") or ""),
+            title={str(k): str(v) for k, v in dict(raw.get("title") or {}).items()},
+            link={str(k): str(v) for k, v in dict(raw.get("link") or {}).items()},
+            start=str(raw["start"]) if raw.get("start") else None,
+            format=str(raw["format"]) if raw.get("format") else None,
+        )
+
+
+def _step(offering: Offering, network: Network) -> PathStep:
+    """One step of ``offering``, named by its partner's name in the network."""
     partner = network.partner(offering.partner)
-    return {
-        "id": offering.id,
-        "partner": offering.partner,
-        "partner_name": partner.name if partner else offering.partner,
-        "kind": offering.kind,
-        "title": dict(offering.title),
-        "link": dict(offering.link),
-        "start": offering.start,
-        "format": offering.format,
-    }
+    return PathStep(
+        id=offering.id,
+        partner=offering.partner,
+        partner_name=partner.name if partner else offering.partner,
+        kind=offering.kind,
+        title=dict(offering.title),
+        link=dict(offering.link),
+        start=offering.start,
+        format=offering.format,
+    )
 
 
-def step_line(step: Mapping[str, Any], language: str, words: Mapping[str, str]) -> str:
+def step_line(step: PathStep, language: str, words: Mapping[str, str]) -> str:
     """One step as a line: title, organisation, when, link ("verkossa" / "online" from ``words``)."""
-    title, link = in_language(step["title"], language), in_language(step["link"], language)
+    title, link = in_language(step.title, language), in_language(step.link, language)
     when = []
-    if step.get("start"):
-        when.append(f"{words['starts']} {_date(step['start'], language)}")
-    if step.get("format") == "online":
+    if step.start:
+        when.append(f"{words['starts']} {_date(step.start, language)}")
+    if step.format == "online":
         when.append(words["online"])
-    details = ", ".join([step["partner_name"], *when])
+    details = ", ".join([step.partner_name, *when])
     return f"{title} ({details}) {link}"
 
 

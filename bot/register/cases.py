@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.network.model import Network
 from bot.network.routing import Route, RoutingRequest, route
-from bot.paths.drafting import PathService
+from bot.paths.drafting import PathService, PathStep
 from bot.register.lifecycle import SYSTEM, RegisterService, assign, notify, today_in
 from bot.register.models import Case, OutboxMessage, utc, wire_time
 from bot.register.repositories import CaseRepository, OutboxRepository
@@ -79,7 +79,7 @@ class Receipt:
     # was added to that case instead of making a second one.
     linked: bool = False
     # The competence path drafted for the case (bot.paths.drafting.PathService.draft), stored with it.
-    path: tuple[dict[str, Any], ...] = ()
+    path: tuple[PathStep, ...] = ()
 
 
 REFERENCE_PATTERN = re.compile(r"\bFD-(\d{4})-(\d{5})\b", re.IGNORECASE)
@@ -127,10 +127,15 @@ def case_summary(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
     return {**case_fields(case), "notifications": _notifications(outbox)}
 
 
-def drafted_path(case: Case) -> list[dict[str, Any]]:
+def drafted_path(case: Case) -> list[PathStep]:
     """The steps of the competence path drafted when the case was made, if any."""
     event = next((e for e in reversed(case.events) if e.kind == "path_drafted"), None)
-    return list(event.detail.get("steps") or []) if event else []
+    return [PathStep.from_json(step) for step in (event.detail.get("steps") or [])] if event else []
+
+
+def path_json(case: Case) -> list[dict[str, Any]]:
+    """The drafted path as the case's JSON and the webhook carry it."""
+    return [step.as_json() for step in drafted_path(case)]
 
 
 def case_details(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
@@ -148,7 +153,7 @@ def case_details(case: Case, outbox: list[OutboxMessage]) -> dict[str, Any]:
         "privacy_notice_version": case.privacy_notice_version,
         "routing_reason": case.routing_reason,
         "events": [{"at": wire_time(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in case.events],
-        "path": drafted_path(case),
+        "path": path_json(case),
     }
 
 
@@ -198,7 +203,7 @@ def _new_case(intake: Intake, now: datetime) -> Case:
     )
 
 
-def _receipt(network: Network, decision: Route, reference: str, path: list[dict[str, Any]]) -> Receipt:
+def _receipt(network: Network, decision: Route, reference: str, path: list[PathStep]) -> Receipt:
     """What the customer of a new case is told: who has it, at which partner, and the path drafted."""
     mentor = network.mentor(decision.mentor)
     partner = network.partner(decision.partner) if decision.partner else None
@@ -244,12 +249,12 @@ class CaseService(RegisterService):
             if intake.human_requested:
                 cases.record(case, "human_requested", SYSTEM, now, transcript=list(intake.transcript))
             if path:
-                cases.record(case, "path_drafted", SYSTEM, now, steps=path)
+                cases.record(case, "path_drafted", SYSTEM, now, steps=[step.as_json() for step in path])
             reference = case.reference
         logger.info("case %s created: need=%s area=%s → %s", reference, intake.need, decision.area, decision.mentor)
         return _receipt(network, decision, reference, path)
 
-    def _draft(self, intake: Intake) -> list[dict[str, Any]]:
+    def _draft(self, intake: Intake) -> list[PathStep]:
         """The case's competence path, drafted before the transaction (a failure never loses the case)."""
         if self.paths is None:
             return []

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.app import create_frontdoor
+from bot.messages import Catalog
 from bot.ops.commands import Commands
-from bot.paths.drafting import step_line
+from bot.paths.drafting import PathStep, step_line
 from bot.register.lifecycle import CaseNotFound, Lifecycle, Outcome, TransitionError
 from bot.register.models import Verb
 from bot.settings import Settings
@@ -147,8 +148,10 @@ def _print_case(case: dict[str, Any]) -> None:
         print(f"  {event['at']}  {event['kind']:<10} by {event['actor']}  {detail}")
     if case.get("path"):
         print("\ndrafted competence path:")
+        catalog = Catalog.load()
+        words = {word: catalog.render(f"path_{word}", "fi").text for word in ("starts", "online")}
         for i, step in enumerate(case["path"], 1):
-            print(f"  {i}. {step_line(step, 'fi', {'starts': 'alkaa', 'online': 'verkossa'})}")
+            print(f"  {i}. {step_line(PathStep.from_json(step), 'fi', words)}")
     print("\nnotifications:")
     for note in case["notifications"]:
         print(f"  {note['channel']:<9} to {note['recipient']}: {note['status']} ({note['attempts']} attempts)")

@@ -142,7 +142,7 @@ def test_every_channel_of_the_mentor_carries_the_drafted_path(
             link(api, frontdoor)
             receipt = frontdoor.cases.create_case(intake())
             # The customer's words ("trukkikoulutusta") put the course first; the other partner's service comes beside it.
-            assert [step["partner"] for step in receipt.path] == ["amk", "tyollisyys"]
+            assert [step.partner for step in receipt.path] == ["amk", "tyollisyys"]
             card = card_for(api, receipt.reference)
             email = wait(lambda: mail.inbox.to("leena@example.org"), "Leena's email")[0].get_content()
             payload = json.loads(wait(lambda: hook.received[:1], "the webhook")[0].body)
@@ -156,7 +156,7 @@ def test_every_channel_of_the_mentor_carries_the_drafted_path(
             in text
         )
     # A partner's system gets the steps as data: ids, both languages of titles and links, start and format.
-    assert payload["case"]["path"] == list(receipt.path)
+    assert payload["case"]["path"] == [step.as_json() for step in receipt.path]
     assert payload["case"]["path"][0]["link"] == {
         "fi": "https://amk.example.org/trukki",
         "en": "https://amk.example.org/en/forklift",

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.paths.catalogue import synced_path
-from bot.paths.drafting import Drafting, PathDrafter, PathRequest, PathService, load_drafting, step_line
+from bot.paths.drafting import Drafting, PathDrafter, PathRequest, PathService, PathStep, load_drafting, step_line
 from bot.paths.evaluation import GOAL, JUDGED_SET, evaluate
 from bot.paths.offerings import Catalogue
 from bot.settings import PROJECT_ROOT, Settings
@@ -122,7 +122,7 @@ def career_change(paths: PathService) -> list[str]:
         language="fi",
         municipality="Kouvola",
     )
-    return [step["id"] for step in steps]
+    return [step.id for step in steps]
 
 
 def touch_later(path: Path) -> None:
@@ -154,7 +154,7 @@ def test_a_sync_while_the_front_door_runs_is_used_at_the_next_draft(drafting: Dr
     assert "konfo:1.2.246.562.17.1" in career_change(paths)
     # The path the customer saw is the case's path, though the catalogue ranks differently now.
     shown = paths.steps(["ao-trukkikortti", "konfo:1.2.246.562.17.1", "gone-since"])
-    assert [step["id"] for step in shown] == ["ao-trukkikortti", "konfo:1.2.246.562.17.1"]
+    assert [step.id for step in shown] == ["ao-trukkikortti", "konfo:1.2.246.562.17.1"]
 
 
 def test_broken_catalogue_files_never_stop_drafting(drafting: Drafting, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -179,13 +179,16 @@ def test_broken_catalogue_files_never_stop_drafting(drafting: Drafting, tmp_path
 
 def test_a_step_is_shown_whatever_languages_and_dates_it_has() -> None:
     words = {"starts": "börjar", "online": "på nätet"}
-    step = {
-        "partner_name": "Kaakon AMK",
-        "title": {"sv": "Grundexamen i logistik"},
-        "link": {"en": "https://example.org/en"},
-        "start": "next spring",
-        "format": "online",
-    }
+    step = PathStep(
+        id="amk-logistiikka",
+        partner="amk",
+        partner_name="Kaakon AMK",
+        kind="degree",
+        title={"sv": "Grundexamen i logistik"},
+        link={"en": "https://example.org/en"},
+        start="next spring",
+        format="online",
+    )
     assert (
         step_line(step, "fi", words) == "Grundexamen i logistik (Kaakon AMK, börjar next spring, på nätet) https://example.org/en"
     )

@@ -41,7 +41,7 @@ def test_a_case_its_events_and_its_notification_are_stored_together(frontdoor: F
         assert "mentor ao-marja" in case.events[1].detail["reason"]
         # The competence path drafted for the mentor, stored with the case, as the receipt gave it.
         steps = case.events[2].detail["steps"]
-        assert steps == list(receipt.path) and len(steps) >= 2
+        assert steps == [step.as_json() for step in receipt.path] and len(steps) >= 2
         assert all(step["link"]["fi"].startswith("https://") and step["partner_name"] for step in steps)
         outbox = session.execute(select(OutboxMessage)).scalars().all()
         # ao-marja has an email and a Telegram channel in the demo network
@@ -55,9 +55,9 @@ def test_a_case_its_events_and_its_notification_are_stored_together(frontdoor: F
 def test_a_case_keeps_the_path_the_customer_was_shown(frontdoor: FrontDoor) -> None:
     # Shown when the need was named, before the municipality was known; the case may not draft another behind it.
     shown = ("ao-trukkikortti", "amk-avoin-logistiikka", "no-longer-offered")
-    fresh = [step["id"] for step in frontdoor.cases.create_case(replace(INTAKE, email="a@example.org", phone=None)).path]
+    fresh = [step.id for step in frontdoor.cases.create_case(replace(INTAKE, email="a@example.org", phone=None)).path]
     receipt = frontdoor.cases.create_case(replace(INTAKE, email="b@example.org", phone=None, path_shown=shown))
-    assert [step["id"] for step in receipt.path] == list(shown[:2]) != fresh
+    assert [step.id for step in receipt.path] == list(shown[:2]) != fresh
     shown_case = frontdoor.cases.show_case(receipt.reference)
     assert shown_case is not None and [step["id"] for step in shown_case["path"]] == list(shown[:2])
 
