@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Browser, sync_playwright
 
 from bot.ops.localservices import free_port
 from bot.settings import PROJECT_ROOT
@@ -35,6 +36,10 @@ MENTOR_BOT = "etuovi_mentor_bot"
 CUSTOMER_TOKEN = "444:e2e-customer-token"
 RASA_TOKEN = "e2e-rasa-api-token"
 BRIDGE_TOKEN = "e2e-bridge-token"
+CHROMIUM = "/usr/bin/chromium"
+# Chromium on a machine with a closed network: no background traffic, no sandbox as root.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]  # fmt: skip
 # Sent to the individuals' bot before the stack starts: the door must wait for Rasa, then answer it once.
 EARLY_CHAT = 799
 EARLY_TEXT = "/start"
@@ -115,6 +120,15 @@ class Conversation:
         buttons = self.buttons()
         assert title in buttons, f"no button {title!r} in {list(buttons)}"
         return self.say(buttons[title])
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium, driven by Playwright, for a module's browser tests."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,7 @@ from typing import Any
 import requests
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import Conversation, Stack
-from tests.e2e.test_widget import CHROMIUM, FLAGS
+from tests.e2e.conftest import CHROMIUM, FLAGS, Conversation, Stack
 
 MESSAGES = 5000
 SENDERS = 400  # spread so that the per-sender pace is not what answers

@@ -8,27 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.e2e.conftest import Stack
 from tests.waiting import wait
 
-CHROMIUM = "/usr/bin/chromium"
-# Chromium on a machine with a closed network: no background traffic, no sandbox as root.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]  # fmt: skip
 REFERENCE = re.compile(r"FD-\d{4}-\d{5}")
 BOT_TIMEOUT = 60_000
 # What the widget keeps in the browser (one entry: this page's Rasa server).
 SAVED = "() => Object.values(localStorage).map(v => JSON.parse(v))[0]"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

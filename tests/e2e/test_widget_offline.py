@@ -10,24 +10,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Stack
-from tests.e2e.test_widget import BOT_TIMEOUT, CHROMIUM, FLAGS, SAVED, bot_count, bot_says, click_choice, type_and_send
+from tests.e2e.test_widget import BOT_TIMEOUT, SAVED, bot_count, bot_says, click_choice, type_and_send
 from tests.waiting import wait
 
 WELCOME = "Hei! Kerro omin sanoin"
 OFFLINE = re.compile(r"Yhteys katkesi")
 # Rasa loads its model again after the restart: minutes on a busy 2-core machine.
 RESTART_TIMEOUT = 600
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

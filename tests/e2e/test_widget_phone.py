@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bot.settings import PROJECT_ROOT
 from tests.e2e.conftest import Stack
-from tests.e2e.test_widget import CHROMIUM, FLAGS, bot_says, click_choice, type_and_send
+from tests.e2e.test_widget import bot_says, click_choice, type_and_send
 
 LAUNCHER = "Kysy osaamisverkostolta"
 # A long address and a long word: they must wrap inside the chat, not widen the page.
@@ -54,14 +54,6 @@ SCREENS = [
     # A phone held sideways: short rather than narrow.
     Screen("844x390", 844, 390, phone=True),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(params=SCREENS, ids=[screen.name for screen in SCREENS])
