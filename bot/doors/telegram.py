@@ -88,8 +88,12 @@ class RasaServers:
                 problems.append(type(error).__name__)
                 continue
             if reply.status_code == 200:
+                try:
+                    answers = reply.json()
+                except ValueError:
+                    # Something between the door and Rasa answered in its place (a proxy's HTML page).
+                    raise RasaRefused("HTTP 200 that is not Rasa's JSON") from None
                 self._prefer(url)
-                answers = reply.json()
                 return [a for a in answers if isinstance(a, dict)] if isinstance(answers, list) else []
             if reply.status_code in (502, 503, 504):
                 problems.append(f"HTTP {reply.status_code}")
@@ -225,26 +229,33 @@ class TelegramDoor:
                 await chat.send_message(str(answer["text"]), reply_markup=self.keyboard(answer.get("buttons") or []))
 
     async def answers(self, chat: Chat, body: dict[str, Any], language: str) -> list[dict[str, Any]] | None:
-        """Rasa's answers, asked until a server gives them; ``None`` if Rasa refused the message for good."""
+        """Rasa's answers, asked until a server gives them; ``None`` if Rasa refused the message for good.
+
+        While no server answers at all, the door waits for as long as it takes (Telegram keeps the update).
+        A message that cannot be answered while the servers are up (refused, or timing out in a turn of its
+        own) is given up after a few tries, so that one conversation never holds back the others' updates."""
         delay, refusals = self.retry_first, 0
         while True:
             try:
                 answers = await self.rasa.ask(body)
             except RasaUnavailable as error:
-                if chat.id not in self.waiting:
+                if await self.rasa.ready():
+                    refusals += 1
+                    logger.error("telegram door: Rasa is up but did not answer a message (%s), attempt %d", error, refusals)
+                elif chat.id not in self.waiting:
                     logger.warning("telegram door: no Rasa server answers (%s); asking again until one does", error)
-                    self.waiting.add(chat.id)
                     await chat.send_message(self.texts.say("door_waiting", language))
+                    self.waiting.add(chat.id)
             except RasaRefused as error:
                 refusals += 1
                 logger.error("telegram door: Rasa refused a message (%s), attempt %d", error, refusals)
-                if refusals >= MAX_REFUSALS:
-                    self.waiting.discard(chat.id)
-                    await chat.send_message(self.texts.say("door_unavailable", language))
-                    return None
             else:
                 self.waiting.discard(chat.id)
                 return answers
+            if refusals >= MAX_REFUSALS:
+                self.waiting.discard(chat.id)
+                await chat.send_message(self.texts.say("door_unavailable", language))
+                return None
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX)
 

@@ -32,6 +32,8 @@ MEMORY = 10_000
 # A lane that cannot send to Telegram tries again after this long, doubled up to the last.
 SEND_RETRY_FIRST = 1.0
 SEND_RETRY_MAX = 30.0
+# An update that fails in an unexpected way this many times is given up (logged), not retried forever.
+MAX_FAILURES = 3
 # How long a webhook request waits for its update to be handled before asking Telegram to send it again.
 WEBHOOK_HOLD = 50.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -105,7 +107,7 @@ class UpdateRelay:
 
     async def _handle(self, update: Update) -> None:
         """Handle ``update`` until it is done: sending to Telegram is tried again while the Bot API cannot take it."""
-        delay = SEND_RETRY_FIRST
+        delay, failures = SEND_RETRY_FIRST, 0
         while True:
             try:
                 await self.handle(update)
@@ -120,8 +122,11 @@ class UpdateRelay:
                 logger.warning("telegram door: the Bot API did not take an answer (%s); trying again", type(error).__name__)
                 wait, delay = delay, min(delay * 2, SEND_RETRY_MAX)
             except Exception as error:  # one broken update must not stop its chat's lane
-                logger.error("telegram door: update %d failed (%s)", update.update_id, type(error).__name__)
-                return
+                failures += 1
+                logger.error("telegram door: update %d failed (%s), attempt %d", update.update_id, type(error).__name__, failures)
+                if failures >= MAX_FAILURES:
+                    return
+                wait, delay = delay, min(delay * 2, SEND_RETRY_MAX)
             await asyncio.sleep(wait)
 
     async def close(self) -> None:
@@ -149,7 +154,16 @@ async def _first(job: Awaitable[tuple[Update, ...]], stop: asyncio.Event) -> tup
 
 async def poll(bot: Bot, relay: UpdateRelay, stop: asyncio.Event, *, long_poll: int = 10) -> None:
     """Long polling until ``stop``: each ``getUpdates`` confirms only the updates the door has handled."""
-    await bot.delete_webhook(drop_pending_updates=False)
+    retry = SEND_RETRY_FIRST
+    while not stop.is_set():
+        try:
+            await bot.delete_webhook(drop_pending_updates=False)
+            break
+        except TelegramError as error:
+            logger.warning("telegram (customers): deleteWebhook failed (%s); trying again", type(error).__name__)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=retry)
+            retry = min(retry * 2, SEND_RETRY_MAX)
     offset: int | None = None
     retry = SEND_RETRY_FIRST
     while not stop.is_set():

@@ -332,8 +332,8 @@ def run_all(settings: Settings, model: Path | None = None) -> int:
         answers=http_answers,
     )
     with _until_signalled() as stopping:
-        supervisor.start()
         try:
+            supervisor.start()
             _print_parts(settings, frontdoor)
             return supervisor.run(stopping, start_timeout=START_TIMEOUT)
         finally:

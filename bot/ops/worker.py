@@ -165,12 +165,26 @@ class TelegramSide:
             await self.http.aclose()
 
 
-async def serve(frontdoor: FrontDoor, stop: asyncio.Event, *, bots: bool = True) -> None:
-    """Deliver the outbox and answer mentors until ``stop`` is set.
+def _outbox_worker(frontdoor: FrontDoor, notifiers: dict[str, Notifier]) -> OutboxWorker:
+    """The outbox's delivery loop over ``notifiers`` (which the Telegram bots join as they come up)."""
+    return OutboxWorker(
+        frontdoor.sessions,
+        frontdoor.networks.current,
+        frontdoor.clock,
+        notifiers=notifiers,
+        writer=frontdoor.notices,
+        policy=DeliveryPolicy.from_settings(frontdoor.settings),
+        wakeup=Wakeup(frontdoor.engine),
+    )
+
+
+async def serve(frontdoor: FrontDoor, stop: asyncio.Event, *, bots: bool = True) -> int:
+    """Deliver the outbox and answer mentors until ``stop`` is set; the exit status.
 
     Several workers may deliver one outbox, but only one may read a Telegram bot's updates
     (Telegram answers a second reader with 409 Conflict): the others run with ``bots=False``
-    and only send through the bots.
+    and only send through the bots. A bot that fails for good stops the worker with status 1,
+    so that its supervisor starts it again rather than leaving a door closed.
     """
     settings = frontdoor.settings
     http = requests.Session()
@@ -179,15 +193,7 @@ async def serve(frontdoor: FrontDoor, stop: asyncio.Event, *, bots: bool = True)
     if settings.smtp_url:
         sender = settings.smtp_from or frontdoor.network.contact_email
         email = notifiers["email"] = EmailNotifier(SmtpServer.from_url(settings.smtp_url).connect, sender)
-    worker = OutboxWorker(
-        frontdoor.sessions,
-        frontdoor.networks.current,
-        frontdoor.clock,
-        notifiers=notifiers,
-        writer=frontdoor.notices,
-        policy=DeliveryPolicy.from_settings(settings),
-        wakeup=Wakeup(frontdoor.engine),
-    )
+    worker = _outbox_worker(frontdoor, notifiers)
     telegram = TelegramSide(frontdoor, notifiers, stop)
     tasks = []
     if settings.mentor_telegram_token:
@@ -200,6 +206,16 @@ async def serve(frontdoor: FrontDoor, stop: asyncio.Event, *, bots: bool = True)
             telegram.customers(customers) if bots else telegram.sender("telegram (customers)", customers, "telegram_customer")
         )
         tasks.append(asyncio.create_task(started))
+    failed: list[str] = []
+
+    def watch(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            failed.append(type(task.exception()).__name__)
+            logger.error("a Telegram bot stopped (%s); the worker stops so that it is started again", failed[-1])
+            stop.set()
+
+    for task in tasks:
+        task.add_done_callback(watch)
     try:
         await worker.run(stop)
     finally:
@@ -214,18 +230,18 @@ async def serve(frontdoor: FrontDoor, stop: asyncio.Event, *, bots: bool = True)
             await asyncio.to_thread(email.close)
         http.close()
         logger.info("outbox worker stopped")
+    return 1 if failed else 0
 
 
 def run_worker(frontdoor: FrontDoor, *, bots: bool = True) -> int:
     """Run :func:`serve` until SIGTERM or Ctrl-C."""
     frontdoor.settings.check()
 
-    async def main() -> None:
+    async def main() -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        await serve(frontdoor, stop, bots=bots)
+        return await serve(frontdoor, stop, bots=bots)
 
-    asyncio.run(main())
-    return 0
+    return asyncio.run(main())

@@ -265,7 +265,7 @@ class FrontDoorSocketIOInput(SocketIOInput):
                 return None
             message_id = (message.metadata or {}).pop(MESSAGE_ID_KEY, None)
             agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
-            if isinstance(message_id, str) and agent is not None:
+            if isinstance(message_id, str) and agent is not None and agent.is_ready():
                 # The widget sends a message again after a reconnect when it had no acknowledgement.
                 message.message_id = message_id
                 return await self.guard.wrap(functools.partial(answer_once, agent))(message)

@@ -160,7 +160,7 @@ def env_of(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def running(*tasks: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> Iterator[None]:
+def running(*tasks: Callable[[asyncio.Event], Coroutine[Any, Any, object]]) -> Iterator[None]:
     """Coroutines (each given the stop event) on a loop in a thread of this process, stopped at the end."""
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()

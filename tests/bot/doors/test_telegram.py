@@ -4,6 +4,7 @@ With Rasa: tests/e2e/test_telegram.py and tests/e2e/test_telegram_outage.py."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,7 +15,7 @@ import pytest
 import requests
 
 from bot.app import FrontDoor, create_frontdoor
-from bot.doors.telegram import CALLBACK_LIMIT, TelegramDoor, callback_key, command_of
+from bot.doors.telegram import CALLBACK_LIMIT, RasaRefused, RasaServers, TelegramDoor, callback_key, command_of
 from bot.ops.localservices import free_port
 from bot.settings import Settings, SettingsError
 from tests.bot.delivery.common import CUSTOMER_TOKEN, delivery_settings, running_worker
@@ -98,3 +99,28 @@ def test_the_door_asks_every_rasa_server_it_is_given() -> None:
     assert Settings(rasa_url="http://rasa-a:5005").rasa_urls == ("http://rasa-a:5005",)
     env = {"FRONTDOOR_RASA_URLS": "http://rasa-b:5005/, http://rasa-a:5005", "FRONTDOOR_RASA_URL": "http://x:1"}
     assert Settings.from_env(env).rasa_urls == ("http://rasa-b:5005", "http://rasa-a:5005")
+
+
+def test_an_answer_that_is_not_rasas_is_a_refusal_and_the_next_server_is_asked_when_one_is_down() -> None:
+    async def check() -> None:
+        def proxy_page(request: httpx.Request) -> httpx.Response:
+            if request.url.host == "rasa-down":
+                raise httpx.ConnectError("refused", request=request)
+            return httpx.Response(200, text="<html>Bad gateway page</html>")
+
+        async with httpx.AsyncClient(transport=httpx.MockTransport(proxy_page)) as http:
+            servers = RasaServers(("http://rasa-down:5005", "http://proxy:5005"), http, "token")
+            with pytest.raises(RasaRefused, match="not Rasa's JSON"):
+                await servers.ask({"sender": "1", "message": "hei"})
+
+        def answers(request: httpx.Request) -> httpx.Response:
+            if request.url.host == "rasa-down":
+                raise httpx.ConnectError("refused", request=request)
+            return httpx.Response(200, json=[{"recipient_id": "1", "text": "Kerro omin sanoin"}])
+
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answers)) as http:
+            servers = RasaServers(("http://rasa-down:5005", "http://rasa-up:5005"), http, "token")
+            assert await servers.ask({"sender": "1", "message": "hei"}) == [{"recipient_id": "1", "text": "Kerro omin sanoin"}]
+            assert servers.urls[0] == "http://rasa-up:5005"  # the one that answered is asked first next time
+
+    asyncio.run(check())
