@@ -7,8 +7,8 @@ from typing import Any, cast
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 
-from bot.register.lifecycle import RegisterService
 from bot.register.models import Case, OutboxMessage, wire_time
+from bot.register.service import RegisterService
 
 
 class OutboxAdmin(RegisterService):

@@ -21,8 +21,9 @@ from bot.delivery.notices import NoticeWriter
 from bot.delivery.notifiers import DeliveryError, Notice, NotReady
 from bot.delivery.policy import DeliveryPolicy
 from bot.network.model import Network
-from bot.register.lifecycle import RegisterService, queue
+from bot.register.lifecycle import queue
 from bot.register.models import Case, CaseEvent, MentorTelegram, OutboxMessage
+from bot.register.service import RegisterService
 
 logger = logging.getLogger(__name__)
 

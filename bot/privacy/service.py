@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.network.model import Network
 from bot.privacy.masking import Masker
 from bot.register.cases import case_details
-from bot.register.lifecycle import CUSTOMER, RegisterService, notify
+from bot.register.lifecycle import CUSTOMER, notify
 from bot.register.models import Case, wire_time
 from bot.register.repositories import CaseRepository, OutboxRepository
+from bot.register.service import RegisterService
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.network.model import Network
 from bot.network.routing import Route, RoutingRequest, route
 from bot.paths.drafting import PathService, PathStep
-from bot.register.lifecycle import SYSTEM, RegisterService, assign, notify, today_in
+from bot.register.availability import effective_network
+from bot.register.lifecycle import SYSTEM, assign, notify, today_in
 from bot.register.models import Case, OutboxMessage, utc, wire_time
 from bot.register.repositories import CaseRepository, OutboxRepository
+from bot.register.service import RegisterService
 from bot.register.servicetime import deadline
 
 logger = logging.getLogger(__name__)
@@ -180,6 +182,7 @@ def _routing_request(intake: Intake) -> RoutingRequest:
 def _new_case(intake: Intake, now: datetime) -> Case:
     """The case's row as the intake gives it, before it is routed."""
     return Case(
+        holders=[],
         created_at=now,
         updated_at=now,
         conversation_id=intake.conversation_id,
@@ -241,6 +244,7 @@ class CaseService(RegisterService):
             linked = self._link_to_recent(cases, intake, now)
             if linked is not None:
                 return linked
+            network = effective_network(session, network)
             decision = route(network, _routing_request(intake), cases.workload(now), today_in(now, network))
             case = cases.add(_new_case(intake, now))
             case.reference = reference_for(case.id, now)

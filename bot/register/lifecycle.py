@@ -13,18 +13,19 @@ reads everything from the database, so a restart loses nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.network.model import Mentor, Network
 from bot.network.routing import Route, RoutingRequest, route
-from bot.register.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseStatus, OutboxMessage, Verb, wire_time
+from bot.register.availability import effective_network
+from bot.register.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseHolder, CaseStatus, OutboxMessage, Verb, wire_time
 from bot.register.repositories import CaseRepository, OutboxRepository
+from bot.register.service import RegisterService
 from bot.register.servicetime import deadline
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,8 @@ def assign(session: Session, network: Network, case: Case, decision: Route, *, s
         respond_by=wire_time(case.respond_by),
     )
     session.flush()
+    if not any(holder.mentor == decision.mentor for holder in case.holders):
+        session.add(CaseHolder(case=case, mentor=decision.mentor, since=now))
     mentor = network.mentor(decision.mentor)
     if mentor is None:  # the network guarantees the coordinator exists
         raise TransitionError(f"mentor '{decision.mentor}' is not in the network")
@@ -119,6 +122,7 @@ def reroute(
     """Route the case again, never to ``exclude`` nor to anyone who declined it before, and assign it."""
     cases = CaseRepository(session)
     skipped = cases.declined_by(case) | {m for m in exclude if m}
+    network = effective_network(session, network)
     decision = route(network, routing_request(case, skipped, partner), cases.workload(now), today_in(now, network))
     assign(session, network, case, decision, status=status, now=now)
 
@@ -184,25 +188,6 @@ def notify_customer(session: Session, case: Case, kind: str, now: datetime, *, o
     queue(session, case.id, kind=kind, recipient=CUSTOMER, channel=channel, address=address, key=key, now=now)
 
 
-class RegisterService:
-    """What the case register's services share: sessions, the current network and a clock."""
-
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        networks: Callable[[], Network],
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-    ):
-        self.sessions = sessions
-        self._networks = networks
-        self.clock = clock
-
-    @property
-    def network(self) -> Network:
-        """The network as it is now (the file may have been reloaded)."""
-        return self._networks()
-
-
 class Lifecycle(RegisterService):
     """The mentors' and the scheduler's changes to cases."""
 
@@ -229,7 +214,7 @@ class Lifecycle(RegisterService):
         assert case.reference is not None  # a stored case has one: given in the transaction that made it
         return Outcome(case.reference, case.status, case.mentor, case.partner, case.routing_reason)
 
-    def _simple(self, reference: str, actor: str, action: str, status: str, note: str | None) -> Outcome:
+    def _simple(self, reference: str, actor: str, action: str, status: str, *, note: str | None, via: str | None) -> Outcome:
         now = self.clock()
         with self.sessions.begin() as session:
             case = self._case(session, reference)
@@ -238,7 +223,7 @@ class Lifecycle(RegisterService):
             case.updated_at = now
             if action == "accept":
                 case.respond_by = None
-            CaseRepository(session).record(case, status, actor, now, **({"note": note} if note else {}))
+            CaseRepository(session).record(case, status, actor, now, **_said(note=note, via=via))
             if action == "accept":
                 session.flush()
                 acceptances = sum(1 for event in case.events if event.kind == "accepted")
@@ -247,16 +232,16 @@ class Lifecycle(RegisterService):
         logger.info("case %s %s by %s", outcome.reference, status, actor)
         return outcome
 
-    def accept(self, reference: str, actor: str) -> Outcome:
-        return self._simple(reference, actor, "accept", "accepted", None)
+    def accept(self, reference: str, actor: str, *, via: str | None = None) -> Outcome:
+        return self._simple(reference, actor, "accept", "accepted", note=None, via=via)
 
-    def contacted(self, reference: str, actor: str, note: str | None = None) -> Outcome:
-        return self._simple(reference, actor, "contacted", "contacted", note)
+    def contacted(self, reference: str, actor: str, note: str | None = None, *, via: str | None = None) -> Outcome:
+        return self._simple(reference, actor, "contacted", "contacted", note=note, via=via)
 
-    def close(self, reference: str, actor: str, note: str | None = None) -> Outcome:
-        return self._simple(reference, actor, "close", "closed", note)
+    def close(self, reference: str, actor: str, note: str | None = None, *, via: str | None = None) -> Outcome:
+        return self._simple(reference, actor, "close", "closed", note=note, via=via)
 
-    def decline(self, reference: str, actor: str, reason: str | None = None) -> Outcome:
+    def decline(self, reference: str, actor: str, reason: str | None = None, *, via: str | None = None) -> Outcome:
         """Hand the case back: it goes to the next best mentor, never to one who declined it."""
         network = self.network
         now = self.clock()
@@ -269,14 +254,14 @@ class Lifecycle(RegisterService):
                 )
             cases = CaseRepository(session)
             declined = case.mentor
-            cases.record(case, "declined", actor, now, from_mentor=declined, **({"reason": reason} if reason else {}))
+            cases.record(case, "declined", actor, now, from_mentor=declined, **_said(reason=reason, via=via))
             session.flush()
             reroute(session, network, case, status="declined", now=now, exclude={declined})
             outcome = self._outcome(case)
         logger.info("case %s declined by %s → %s", outcome.reference, actor, outcome.mentor)
         return outcome
 
-    def forward(self, reference: str, actor: str, partner: str, note: str | None = None) -> Outcome:
+    def forward(self, reference: str, actor: str, partner: str, note: str | None = None, *, via: str | None = None) -> Outcome:
         """Pass the case to another partner of the network (the network way of working)."""
         network = self.network
         if network.partner(partner) is None:
@@ -287,13 +272,55 @@ class Lifecycle(RegisterService):
             case = self._case(session, reference)
             self._check(case, "forward", actor)
             cases = CaseRepository(session)
-            cases.record(
-                case, "forwarded", actor, now, from_mentor=case.mentor, to_partner=partner, **({"note": note} if note else {})
-            )
+            cases.record(case, "forwarded", actor, now, from_mentor=case.mentor, to_partner=partner, **_said(note=note, via=via))
             reroute(session, network, case, status="forwarded", now=now, exclude={case.mentor, actor}, partner=partner)
             outcome = self._outcome(case)
         logger.info("case %s forwarded by %s to %s → %s", outcome.reference, actor, partner, outcome.mentor)
         return outcome
+
+    def reassign(self, reference: str, actor: str, mentor_id: str, note: str | None = None, *, via: str | None = None) -> Outcome:
+        """The coordinator gives an open case to a mentor of their choosing, who must accept it again."""
+        network = self.network
+        if actor != network.coordinator.id:
+            raise TransitionError(f"only the coordinator ({network.coordinator.id}) can reassign a case")
+        mentor = network.mentor(mentor_id)
+        if mentor is None:
+            raise TransitionError(f"unknown mentor '{mentor_id}': give the id of a mentor in the network file")
+        now = self.clock()
+        with self.sessions.begin() as session:
+            case = self._case(session, reference)
+            if case.status not in OPEN_STATUSES:
+                raise TransitionError(f"case {case.reference} is {case.status}: only an open case can be reassigned")
+            if case.mentor == mentor_id:
+                raise TransitionError(f"case {case.reference} is already with {mentor_id}")
+            area = network.area_of(case.municipality, case.place_named)
+            CaseRepository(session).record(
+                case, "reassigned", actor, now, from_mentor=case.mentor, to_mentor=mentor_id, **_said(note=note, via=via)
+            )
+            reason = f"reassigned by the coordinator from {case.mentor or '-'} to {mentor_id}"
+            decision = Route(
+                mentor.partner or None, mentor_id, area.id if area else case.area, reason, mentor_id == network.coordinator.id
+            )
+            assign(session, network, case, decision, status=CaseStatus.ASSIGNED, now=now)
+            outcome = self._outcome(case)
+        logger.info("case %s reassigned by %s → %s", outcome.reference, actor, outcome.mentor)
+        return outcome
+
+    def note(self, reference: str, actor: str, text: str, *, via: str | None = None) -> None:
+        """A private note on the case, for the network's people only (never sent to the customer)."""
+        text = text.strip()
+        if not text:
+            raise TransitionError("the note is empty: write something to keep")
+        now = self.clock()
+        with self.sessions.begin() as session:
+            case = self._case(session, reference)
+            holders = {holder.mentor for holder in case.holders}
+            if actor not in holders and actor != self.network.coordinator.id:
+                raise TransitionError(
+                    f"'{actor}' does not hold case {case.reference}: only its mentors or the coordinator can add notes"
+                )
+            CaseRepository(session).record(case, "noted", actor, now, **_said(note=text, via=via))
+        logger.info("case %s noted by %s", reference, actor)
 
     def cancel_by_customer(self, reference: str, conversation_id: str) -> Outcome | None:
         """The customer withdraws their open case from the conversation that made it; its mentor is told.
@@ -338,6 +365,11 @@ class Lifecycle(RegisterService):
         for outcome in results:
             logger.info("case %s overdue → %s", outcome.reference, outcome.mentor)
         return results
+
+
+def _said(**values: str | None) -> dict[str, str]:
+    """An event's optional words (a note, a reason, the door it came through), leaving out those not given."""
+    return {key: value for key, value in values.items() if value}
 
 
 def today_in(now: datetime, network: Network) -> date:

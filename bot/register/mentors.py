@@ -18,8 +18,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.network.model import Mentor, Network
-from bot.register.lifecycle import RegisterService
 from bot.register.models import OPEN_STATUSES, Case, MentorInvite, MentorTelegram, OutboxMessage, utc
+from bot.register.service import RegisterService
 
 logger = logging.getLogger(__name__)
 

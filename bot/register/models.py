@@ -12,11 +12,24 @@ column says its type (``Mapped[str]``); a nullable one is left to the plugin, wh
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, declarative_base, relationship
 from sqlalchemy.sql.schema import Column
 
@@ -118,6 +131,9 @@ class Case(Base):
     events: Mapped[list[CaseEvent]] = relationship(
         "CaseEvent", back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
     )
+    holders: Mapped[list[CaseHolder]] = relationship(
+        "CaseHolder", back_populates="case", order_by="CaseHolder.id", cascade="all, delete-orphan"
+    )
 
 
 class CaseEvent(Base):
@@ -185,6 +201,83 @@ class MentorTelegram(Base):
     telegram_user_id: Mapped[int] = Column(BigInteger, nullable=False)
     chat_id: Mapped[int] = Column(BigInteger, nullable=False)
     linked_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+
+
+class CaseHolder(Base):
+    """A mentor who holds or held a case: what the desk lets them see."""
+
+    __tablename__ = "case_holders"
+    __table_args__ = (UniqueConstraint("case_id", "mentor"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    mentor: Mapped[str] = Column(String(80), nullable=False, index=True)
+    since: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+
+    case: Mapped[Case] = relationship("Case", back_populates="holders")
+
+
+class MentorAvailability(Base):
+    """A mentor's own capacity, set on the desk on top of the network file's."""
+
+    __tablename__ = "mentor_availability"
+    __table_args__ = (UniqueConstraint("mentor"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    mentor: Mapped[str] = Column(String(80), nullable=False)
+    capacity = Column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    updated_by: Mapped[str] = Column(String(80), nullable=False)
+
+
+class MentorAway(Base):
+    """An away period a mentor set on the desk (local dates, both days included)."""
+
+    __tablename__ = "mentor_away"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    mentor: Mapped[str] = Column(String(80), nullable=False, index=True)
+    starts: Mapped[date] = Column(Date, nullable=False)
+    ends: Mapped[date] = Column(Date, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[str] = Column(String(80), nullable=False)
+
+
+class DeskLink(Base):
+    """A one-time sign-in link to the desk; only its token's hash is kept."""
+
+    __tablename__ = "desk_links"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    token_hash: Mapped[str] = Column(String(64), nullable=False)
+    person: Mapped[str] = Column(String(80), nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    used_at = Column(DateTime(timezone=True), nullable=True)
+    # Where the person goes once signed in (a desk path), e.g. the case an email linked to.
+    next_path = Column(String(300), nullable=True)
+
+
+class DeskSession(Base):
+    """A signed-in person on the desk; the browser holds the id, the register only its hash."""
+
+    __tablename__ = "desk_sessions"
+    __table_args__ = (UniqueConstraint("session_hash"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    session_hash: Mapped[str] = Column(String(64), nullable=False)
+    person: Mapped[str] = Column(String(80), nullable=False, index=True)
+    csrf_token: Mapped[str] = Column(String(64), nullable=False)
+    language: Mapped[str] = Column(String(5), nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    seen_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    ended_at = Column(DateTime(timezone=True), nullable=True)
+
+
+# The desk's inbox: a mentor's cases by status, and the coordinator's list newest first.
+Index("ix_cases_mentor_status", Case.mentor, Case.status)
+Index("ix_cases_created_at", Case.created_at)
 
 
 def utc(value: datetime) -> datetime:
