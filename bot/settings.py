@@ -150,6 +150,12 @@ class Settings:
     catalogue_dir: Path = PROJECT_ROOT / "var" / "catalogue"
     konfo_url: str = "https://opintopolku.fi"
     konfo_timeout_seconds: float = 20.0
+    # The desk: how long a sign-in link holds, a session's idle timeout and longest life.
+    desk_link_minutes: int = 15
+    desk_idle_minutes: int = 120
+    desk_session_hours: int = 12
+    # Proxies (addresses, comma-separated, or *) whose X-Forwarded-For/-Proto the web part believes.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def curated_catalogue(self) -> Path:
@@ -211,6 +217,10 @@ class Settings:
             catalogue_dir=Path(env.get("FRONTDOOR_CATALOGUE_DIR") or PROJECT_ROOT / "var" / "catalogue"),
             konfo_url=(env.get("FRONTDOOR_KONFO_URL") or "https://opintopolku.fi").rstrip("/"),
             konfo_timeout_seconds=_float(env, "FRONTDOOR_KONFO_TIMEOUT_SECONDS", 20.0),
+            desk_link_minutes=max(1, _int(env, "FRONTDOOR_DESK_LINK_MINUTES", 15)),
+            desk_idle_minutes=max(1, _int(env, "FRONTDOOR_DESK_IDLE_MINUTES", 120)),
+            desk_session_hours=max(1, _int(env, "FRONTDOOR_DESK_SESSION_HOURS", 12)),
+            trusted_proxies=tuple(p.strip() for p in (env.get("FRONTDOOR_TRUSTED_PROXIES") or "").split(",") if p.strip()),
         )
 
     def with_overrides(self, *, database_url: str | None = None, network_path: Path | None = None) -> Settings:

@@ -1,65 +1,44 @@
-"""A small web server: the widget's files, the privacy notice and a demo partner page.
+"""The widget's door on the web: its files, the privacy notice and a demo partner page.
 
 The demo page names the Rasa server the widget talks to: ``FRONTDOOR_RASA_PUBLIC_URL``,
-or the host the page was asked from with Rasa's port.
+or the host the page was asked from with Rasa's port. These routes are part of
+the web part's application (:func:`bot.desk.create_web_app`).
 """
 
 from __future__ import annotations
 
-import functools
 import html
-import logging
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from functools import partial
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from bot.settings import PROJECT_ROOT, Settings
 
-logger = logging.getLogger(__name__)
-
 WEB_ROOT = PROJECT_ROOT / "web"
-
-
 DEMO_PAGES = ("/", "/index.html")
 SERVER_MARK = "__FRONTDOOR_SERVER__"
 
 
-class _Handler(SimpleHTTPRequestHandler):
-    """Serves files without logging requests (addresses are personal data)."""
-
-    settings: Settings
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def end_headers(self) -> None:
-        self.send_header("X-Content-Type-Options", "nosniff")
-        super().end_headers()
-
-    def _rasa_url(self) -> str:
-        if self.settings.rasa_public_url:
-            return self.settings.rasa_public_url
-        host = (self.headers.get("Host") or "localhost").rsplit(":", 1)[0] or "localhost"
-        return f"http://{host}:{self.settings.rasa_port}"
-
-    def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] not in DEMO_PAGES:
-            super().do_GET()
-            return
-        page = (WEB_ROOT / "index.html").read_text(encoding="utf-8")
-        body = page.replace(SERVER_MARK, html.escape(self._rasa_url(), quote=True)).encode("utf-8")
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
+def rasa_url(settings: Settings, request: Request) -> str:
+    """Where the browser that asked reaches Rasa."""
+    if settings.rasa_public_url:
+        return settings.rasa_public_url
+    host = request.url.hostname or "localhost"
+    return f"http://{host}:{settings.rasa_port}"
 
 
-def start_web_server(settings: Settings, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    """Serve ``web/`` on the web port in a background thread."""
-    handler_class = type("Handler", (_Handler,), {"settings": settings})
-    handler = functools.partial(handler_class, directory=str(WEB_ROOT))
-    server = ThreadingHTTPServer((host, settings.web_port), handler)
-    threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
-    return server
+async def demo_page(settings: Settings, request: Request) -> Response:
+    page = (WEB_ROOT / "index.html").read_text(encoding="utf-8")
+    body = page.replace(SERVER_MARK, html.escape(rasa_url(settings, request), quote=True))
+    return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def site_routes(settings: Settings) -> list[BaseRoute]:
+    """The demo page, then every other file of ``web/`` (widget, vendor scripts, privacy notices)."""
+    return [
+        *(Route(path, partial(demo_page, settings), methods=["GET", "HEAD"]) for path in DEMO_PAGES),
+        Mount("/", StaticFiles(directory=WEB_ROOT), name="web"),
+    ]

@@ -26,10 +26,10 @@ import requests
 import yaml
 
 from bot.app import FrontDoor, create_frontdoor
-from bot.doors.web import start_web_server
 from bot.ops.localservices import LocalPostgres, LocalRedis, ServiceError
 from bot.ops.scheduler import start_scheduler
 from bot.ops.supervisor import PartSpec, Supervisor
+from bot.ops.webserver import WebServer
 from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, redis_lock_store
 
 logger = logging.getLogger(__name__)
@@ -227,13 +227,14 @@ def run_web(settings: Settings) -> int:
     settings.check()
     frontdoor = create_frontdoor(settings)
     with _until_signalled() as stopping:
-        web = start_web_server(settings, host=settings.web_host)
+        web = WebServer(frontdoor, settings.web_host, settings.web_port)
+        web.start()
         scheduler = start_scheduler(
             frontdoor.lifecycle, settings.escalation_seconds, frontdoor.privacy, frontdoor.network.service.timezone
         )
         try:
             print(
-                f"web:      http://localhost:{settings.web_port}/  "
+                f"web:      http://localhost:{settings.web_port}/  desk: http://localhost:{settings.web_port}/desk/  "
                 f"(escalation every {settings.escalation_seconds} s, purge nightly)",
                 flush=True,
             )
@@ -241,7 +242,7 @@ def run_web(settings: Settings) -> int:
             stopping.wait()
         finally:
             scheduler.shutdown(wait=False)
-            web.shutdown()
+            web.stop()
             frontdoor.engine.dispose()
     return 0
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy import delete, null, select, union_all
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from bot.network.model import Mentor, Network
@@ -82,7 +84,10 @@ class AvailabilityRepository:
         return row
 
     def remove_away(self, mentor: str, away_id: int) -> bool:
-        result = self.session.execute(delete(MentorAway).where(MentorAway.id == away_id, MentorAway.mentor == mentor))
+        # a DELETE's result is a CursorResult (the stubs type Session.execute as the plain Result)
+        result = cast(
+            CursorResult, self.session.execute(delete(MentorAway).where(MentorAway.id == away_id, MentorAway.mentor == mentor))
+        )
         return bool(result.rowcount)
 
 
