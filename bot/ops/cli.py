@@ -15,7 +15,20 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.network.loading import NetworkError
-from bot.ops.commands import Commands, Handler, cases, catalogue, database, insight, mentor, network, outbox, privacy, processes
+from bot.ops.commands import (
+    Commands,
+    Handler,
+    cases,
+    catalogue,
+    database,
+    desk,
+    insight,
+    mentor,
+    network,
+    outbox,
+    privacy,
+    processes,
+)
 from bot.paths.catalogue import CatalogueError
 from bot.settings import Settings, SettingsError
 
@@ -35,6 +48,7 @@ COMMANDS: dict[str, Callable[[Commands, argparse.ArgumentParser], None]] = {
     "demo-data": insight.add_demo_data,
     "worker": processes.add_worker,
     "mentor": mentor.add_mentor,
+    "desk": desk.add_desk,
     "outbox": outbox.add_outbox,
     "catalogue": catalogue.add_catalogue,
     "erase": privacy.add_erase,
