@@ -204,3 +204,52 @@ def test_the_customer_withdraws_their_case_and_the_mentor_is_told(app: FrontDoor
     told = sorted(n["channel"] for n in shown["notifications"] if n["kind"] == "case_cancelled")
     assert told == ["email", "telegram"]
     assert app.lifecycle.escalate_overdue() == []
+
+
+def test_each_act_records_the_door_it_came_through_and_every_holder_is_kept(app: FrontDoor) -> None:
+    reference = app.cases.create_case(INTAKE).reference
+    first = app.cases.show_case(reference)
+    assert first is not None
+    holder = first["mentor"]
+    app.lifecycle.decline(reference, holder, reason="ei meidän alaa", via="desk")
+    shown = app.cases.show_case(reference)
+    assert shown is not None
+    declined = next(e for e in shown["events"] if e["kind"] == "declined")
+    assert (
+        declined["actor"] == holder and declined["detail"]["via"] == "desk" and declined["detail"]["reason"] == "ei meidän alaa"
+    )
+    with app.sessions() as session:
+        case = session.execute(select(Case).where(Case.reference == reference)).scalar_one()
+        assert [h.mentor for h in case.holders] == [holder, shown["mentor"]]
+
+
+def test_the_coordinator_reassigns_an_open_case_and_the_new_mentor_is_told(app: FrontDoor) -> None:
+    reference = app.cases.create_case(INTAKE).reference
+    outcome = app.lifecycle.reassign(reference, "coordinator", "ao-pekka", note="Pekka tuntee yrityksen", via="desk")
+    assert (outcome.mentor, outcome.status) == ("ao-pekka", "assigned")
+    shown = app.cases.show_case(reference)
+    assert shown is not None
+    reassigned = next(e for e in shown["events"] if e["kind"] == "reassigned")
+    assert reassigned["actor"] == "coordinator" and reassigned["detail"]["to_mentor"] == "ao-pekka"
+    assert reassigned["detail"]["via"] == "desk"
+    assert any(n["recipient"] == "ao-pekka" and n["kind"] == "case_assigned" for n in shown["notifications"])
+    with pytest.raises(TransitionError, match="only the coordinator"):
+        app.lifecycle.reassign(reference, "ao-pekka", "ao-marja")
+    with pytest.raises(TransitionError, match="already with ao-pekka"):
+        app.lifecycle.reassign(reference, "coordinator", "ao-pekka")
+    with pytest.raises(TransitionError, match="unknown mentor"):
+        app.lifecycle.reassign(reference, "coordinator", "nobody")
+
+
+def test_private_notes_are_kept_for_holders_and_the_coordinator_only(app: FrontDoor) -> None:
+    reference = app.cases.create_case(INTAKE).reference
+    shown = app.cases.show_case(reference)
+    assert shown is not None
+    app.lifecycle.note(reference, shown["mentor"], "  soitan huomenna  ", via="desk")
+    app.lifecycle.note(reference, "coordinator", "seurataan", via="desk")
+    with pytest.raises(TransitionError, match="does not hold"):
+        app.lifecycle.note(reference, "ty-anna", "ei minun")
+    with pytest.raises(TransitionError, match="empty"):
+        app.lifecycle.note(reference, "coordinator", "   ")
+    notes = [e["detail"]["note"] for e in app.cases.show_case(reference)["events"] if e["kind"] == "noted"]  # type: ignore[index]
+    assert notes == ["soitan huomenna", "seurataan"]
