@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -184,3 +184,12 @@ class DeskAccess(RegisterService):
                 ),
             )
             return int(result.rowcount or 0)
+
+    def forget_old(self, days: int = 30) -> int:
+        """Delete links that expired and sessions that ended more than ``days`` ago (the nightly round); how many."""
+        cutoff = self.clock() - timedelta(days=days)
+        with self.sessions.begin() as session:
+            links = cast(CursorResult, session.execute(delete(DeskLink).where(DeskLink.expires_at < cutoff)))
+            ended = or_(DeskSession.ended_at < cutoff, DeskSession.seen_at < cutoff - self.idle)
+            sessions = cast(CursorResult, session.execute(delete(DeskSession).where(ended)))
+            return int(links.rowcount or 0) + int(sessions.rowcount or 0)

@@ -15,6 +15,7 @@ warnings and errors (a missed run, a job that raised) always.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -53,10 +54,26 @@ def purge(privacy: PrivacyService) -> int:
         return 0
 
 
+def tidy(forget: Callable[[], int]) -> int:
+    """One round of forgetting the desk's expired sign-in links and ended sessions."""
+    try:
+        done = forget()
+    except SQLAlchemyError as exc:
+        logger.error("desk housekeeping failed, retrying next night: %s", type(exc).__name__)
+        return 0
+    logger.log(logging.INFO if done else logging.DEBUG, "desk housekeeping: %d old sign-in link(s) and session(s) deleted", done)
+    return done
+
+
 def start_scheduler(
-    lifecycle: Lifecycle, every_seconds: float, privacy: PrivacyService | None = None, zone: str = "Europe/Helsinki"
+    lifecycle: Lifecycle,
+    every_seconds: float,
+    privacy: PrivacyService | None = None,
+    zone: str = "Europe/Helsinki",
+    *,
+    housekeeping: Callable[[], int] | None = None,
 ) -> BackgroundScheduler:
-    """Run :func:`escalate` now and then every ``every_seconds``; :func:`purge` every night if given."""
+    """Run :func:`escalate` now and then every ``every_seconds``; :func:`purge` and ``housekeeping`` every night if given."""
     # APScheduler logs every run's start and end at INFO: shown only when debugging.
     runs = logging.getLogger(f"apscheduler.executors.{EXECUTOR}")
     runs.setLevel(logging.NOTSET if logging.getLogger().isEnabledFor(logging.DEBUG) else logging.WARNING)
@@ -79,6 +96,18 @@ def start_scheduler(
             executor=EXECUTOR,
             args=[privacy],
             id="purge",
+            coalesce=True,
+            max_instances=1,
+            timezone=zone,
+            **PURGE_AT,
+        )
+    if housekeeping is not None:
+        scheduler.add_job(
+            tidy,
+            "cron",
+            executor=EXECUTOR,
+            args=[housekeeping],
+            id="tidy",
             coalesce=True,
             max_instances=1,
             timezone=zone,

@@ -12,7 +12,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.app import FrontDoor, create_frontdoor
-from bot.ops.scheduler import escalate, purge, start_scheduler
+from bot.desk.access import DeskAccess
+from bot.ops.scheduler import escalate, purge, start_scheduler, tidy
 from bot.privacy.service import ConversationLog, PrivacyService
 from bot.register.lifecycle import Lifecycle
 from bot.settings import Settings
@@ -114,3 +115,19 @@ def test_a_round_that_escalates_or_fails_is_logged(settings: Settings, tmp_path:
     assert escalate(Lifecycle(sessionmaker(broken, future=True), app.networks.current)) == 0
     assert [r.levelno for r in caplog.records if r.getMessage().startswith("escalation round failed")] == [logging.ERROR]
     app.engine.dispose()
+
+
+def test_the_nightly_housekeeping_forgets_old_sign_in_links_and_ended_sessions_only(settings: Settings) -> None:
+    clock = Clock(datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc))
+    app = create_frontdoor(settings, clock=clock)
+    access = DeskAccess(app.sessions, app.networks.current, clock)
+    old_link = access.issue_link("ao-marja")
+    ended = access.sign_in(access.issue_link("ao-marja")).session_id
+    access.sign_out(ended)
+    clock.now += timedelta(days=40)
+    fresh = access.sign_in(access.issue_link("coordinator")).session_id
+    unused = access.issue_link("ao-pekka")
+    assert tidy(access.forget_old) == 3  # the old link, the used one, the ended session
+    assert access.session(fresh) is not None and access.link_holder(unused) is not None
+    assert access.link_holder(old_link) is None
+    assert tidy(access.forget_old) == 0
