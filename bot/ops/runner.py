@@ -26,10 +26,11 @@ import requests
 import yaml
 
 from bot.app import FrontDoor, create_frontdoor
+from bot.desk.access import DeskAccess
 from bot.ops.localservices import LocalPostgres, LocalRedis, ServiceError
 from bot.ops.scheduler import start_scheduler
 from bot.ops.supervisor import PartSpec, Supervisor
-from bot.ops.webserver import WebServer
+from bot.ops.webserver import WebServer, WebServerError
 from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, redis_lock_store
 
 logger = logging.getLogger(__name__)
@@ -222,15 +223,24 @@ def _until_signalled() -> Iterator[threading.Event]:
 
 
 def run_web(settings: Settings) -> int:
-    """``frontdoor web``: the web server (privacy notice, demo page), escalation and the nightly purge;
-    one per deployment (``frontdoor run`` starts it as one of its parts)."""
+    """``frontdoor web``: the web server (the desk, the widget's files, the demo page), escalation, the nightly
+    purge and desk housekeeping; one per deployment (``frontdoor run`` starts it as one of its parts).
+    Exits 1 when the server cannot start or stops serving, for the supervisor to start it again."""
     settings.check()
     frontdoor = create_frontdoor(settings)
     with _until_signalled() as stopping:
         web = WebServer(frontdoor, settings.web_host, settings.web_port)
-        web.start()
+        try:
+            web.start()
+        except WebServerError as error:
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            return 1
         scheduler = start_scheduler(
-            frontdoor.lifecycle, settings.escalation_seconds, frontdoor.privacy, frontdoor.network.service.timezone
+            frontdoor.lifecycle,
+            settings.escalation_seconds,
+            frontdoor.privacy,
+            frontdoor.network.service.timezone,
+            housekeeping=web.desk.access.forget_old,
         )
         try:
             print(
@@ -239,12 +249,13 @@ def run_web(settings: Settings) -> int:
                 flush=True,
             )
             print("ready", flush=True)
-            stopping.wait()
+            while web.alive and not stopping.wait(1):
+                pass
         finally:
             scheduler.shutdown(wait=False)
             web.stop()
             frontdoor.engine.dispose()
-    return 0
+    return 0 if stopping.is_set() else 1
 
 
 def exec_rasa(settings: Settings, *, port: int | None, interface: str, action_url: str | None, model: Path | None) -> int:
@@ -273,6 +284,15 @@ def http_answers(url: str | None) -> bool:
         return False
 
 
+def desk_line(settings: Settings, frontdoor: FrontDoor) -> str:
+    """Where the desk is; with email off (no sign-in links by email), a one-time link for the coordinator."""
+    if settings.smtp_url:
+        return f"desk:     {settings.public_url}/desk/  (mentors and the coordinator sign in with their email address)"
+    access = DeskAccess(frontdoor.sessions, frontdoor.networks.current, frontdoor.clock, link_minutes=settings.desk_link_minutes)
+    url = f"{settings.public_url}/desk/link/{access.issue_link(frontdoor.network.coordinator.id)}"
+    return f"desk:     {url}  (sign-in link for the coordinator, valid {settings.desk_link_minutes} minutes: email is off)"
+
+
 def _print_parts(settings: Settings, frontdoor: FrontDoor) -> None:
     """Where each part listens, and which optional parts are off and why."""
     replicas = range(settings.rasa_replicas)
@@ -292,6 +312,7 @@ def _print_parts(settings: Settings, frontdoor: FrontDoor) -> None:
         f"{settings.privacy_notice_url('fi')})",
         flush=True,
     )
+    print(desk_line(settings, frontdoor), flush=True)
     print(f"database: {settings.database_url.split('@')[-1]}", flush=True)
     print(f"network:  {settings.network_path}", flush=True)
     catalogue = frontdoor.paths.drafter().catalogue
