@@ -1,4 +1,4 @@
-"""``frontdoor desk link``: a one-time sign-in link to the desk, for operators."""
+"""``frontdoor desk link`` and ``desk revoke``: a one-time sign-in link to the desk, and ending a person's sessions."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ def add_desk(commands: Commands, common: argparse.ArgumentParser) -> None:
     link.add_argument("--as", dest="person", required=True, metavar="PERSON_ID", help="a mentor's or the coordinator's id")
     link.add_argument("--next", default=None, metavar="PATH", help="a desk path to land on, e.g. /desk/cases/FD-2026-00042")
     link.set_defaults(handler=_link)
+    revoke = desk.add_parser("revoke", parents=[common], help="end every desk session of a person (a lost phone, a leaver)")
+    revoke.add_argument("--as", dest="person", required=True, metavar="PERSON_ID", help="a mentor's or the coordinator's id")
+    revoke.set_defaults(handler=_revoke)
 
 
 def desk_link(settings: Settings, access: DeskAccess, person_id: str, next_path: str | None = None) -> str:
@@ -36,4 +39,12 @@ def _link(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     print(url)
     print(f"valid for {settings.desk_link_minutes} minutes, once: open it and press 'Kirjaudu' / 'Sign in'", file=sys.stderr)
+    return 0
+
+
+def _revoke(args: argparse.Namespace, settings: Settings) -> int:
+    frontdoor = create_frontdoor(settings)
+    access = DeskAccess(frontdoor.sessions, frontdoor.networks.current, frontdoor.clock)
+    ended = access.end_sessions_of(args.person)
+    print(f"{ended} desk session(s) of {args.person} ended")
     return 0
