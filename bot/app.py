@@ -98,7 +98,7 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True, clock: Callabl
         cases=CaseService(sessions, networks.current, clock, paths=paths),
         lifecycle=Lifecycle(sessions, networks.current, clock),
         mentors=MentorDirectory(sessions, networks.current, clock, invite_days=settings.invite_days),
-        notices=NoticeWriter(taxonomy),
+        notices=NoticeWriter(taxonomy, public_url=settings.public_url),
         privacy=PrivacyService(sessions, networks.current, clock, ConversationLog(conversations)),
         paths=paths,
         clock=clock,

@@ -82,9 +82,14 @@ class Texts:
 class NoticeWriter:
     """Renders outbox rows into notices."""
 
-    def __init__(self, taxonomy: Taxonomy, texts: Texts | None = None):
+    def __init__(self, taxonomy: Taxonomy, texts: Texts | None = None, *, public_url: str):
         self.taxonomy = taxonomy
         self.texts = texts or Texts.load()
+        self.public_url = public_url.rstrip("/")
+
+    def case_url(self, reference: str | None) -> str:
+        """The case's page on the desk (a visitor who is not signed in signs in first and comes back to it)."""
+        return f"{self.public_url}/desk/cases/{reference or ''}"
 
     # -- the case card ------------------------------------------------------
     def card_lines(self, case: Case, network: Network, language: str) -> list[tuple[str, str]]:
@@ -179,7 +184,9 @@ class NoticeWriter:
                 words = {w: t.word("labels", w, language) for w in ("starts", "online")}
                 lines_of_path = "".join(f"\n  {i}. {step_line(step, language, words)}" for i, step in enumerate(steps, 1))
                 extra.append((t.word("labels", "path", language), lines_of_path))
-        footer = t.say("email_footer", language, network=network.name, reference=case.reference)
+        footer = t.say(
+            "email_footer", language, network=network.name, reference=case.reference, url=self.case_url(case.reference)
+        )
         text = "\n".join([heading, "", *(f"{label}: {value}" for label, value in [*lines, *extra]), "", footer])
         return self._network_notice(
             row,

@@ -5,6 +5,10 @@ same :class:`~bot.register.lifecycle.Lifecycle` as the command line, so the same
 hold: only the case's holder or the coordinator may act, and a change the
 status does not allow is refused with the reason. A Telegram account that is
 not linked to a mentor gets a polite refusal and never any case data.
+
+``/desk`` gives a linked mentor a one-time sign-in link to the desk, the web
+workplace (it works once and only for a few minutes, like the links the desk
+emails).
 """
 
 from __future__ import annotations
@@ -29,20 +33,36 @@ from bot.register.models import Case, Verb
 
 logger = logging.getLogger(__name__)
 
+# The door the mentors' acts come through, as the case's events record it.
+VIA = "telegram"
+
 
 class MentorBot:
     """Handlers of the mentors' bot."""
 
-    def __init__(self, directory: MentorDirectory, lifecycle: Lifecycle, writer: NoticeWriter):
+    def __init__(
+        self,
+        directory: MentorDirectory,
+        lifecycle: Lifecycle,
+        writer: NoticeWriter,
+        desk_link: Callable[[str], str] | None = None,
+        *,
+        link_minutes: int = 15,
+    ):
+        """``desk_link(mentor_id)`` makes a one-time sign-in URL to the desk (without it, ``/desk`` gives the
+        desk's address, where the mentor asks for a link by email)."""
         self.directory = directory
         self.lifecycle = lifecycle
         self.writer = writer
         self.texts = writer.texts
+        self.desk_link = desk_link
+        self.link_minutes = link_minutes
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
         application.add_handler(CommandHandler("start", self.start))
         application.add_handler(CommandHandler("cases", self.cases))
         application.add_handler(CommandHandler("case", self.case))
+        application.add_handler(CommandHandler("desk", self.desk))
         application.add_handler(CommandHandler("help", self.help))
         application.add_handler(CallbackQueryHandler(self.button))
         application.add_handler(MessageHandler(filters.ALL, self.help))
@@ -102,6 +122,20 @@ class MentorBot:
         name = need.name(language) if need else case.need
         return html.escape(f"{case.reference} · {name}{where} · {status}")
 
+    async def desk(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/desk``: a one-time sign-in link to the desk, for a linked mentor only."""
+        mentor = await self._mentor(update)
+        if mentor is None:
+            await self._refuse(update)
+            return
+        language = mentor_language(mentor)
+        if self.desk_link is None:
+            text = self.texts.say("bot_desk_address", language, url=f"{self.writer.public_url}/desk/")
+        else:
+            url = await asyncio.to_thread(self.desk_link, mentor.id)
+            text = self.texts.say("bot_desk_link", language, url=url, minutes=self.link_minutes)
+        await self._reply(update, html.escape(text))
+
     async def case(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         mentor = await self._mentor(update)
         if mentor is None:
@@ -124,11 +158,11 @@ class MentorBot:
     def _action(self, verb: str, mentor: Mentor, reference: str, partner: str | None) -> Callable[[], Outcome]:
         lifecycle = self.lifecycle
         actions: dict[str, Callable[[], Outcome]] = {
-            Verb.ACCEPT: lambda: lifecycle.accept(reference, mentor.id),
-            Verb.DECLINE: lambda: lifecycle.decline(reference, mentor.id),
-            Verb.CONTACTED: lambda: lifecycle.contacted(reference, mentor.id),
-            Verb.CLOSE: lambda: lifecycle.close(reference, mentor.id),
-            FORWARD_TO: lambda: lifecycle.forward(reference, mentor.id, partner or ""),
+            Verb.ACCEPT: lambda: lifecycle.accept(reference, mentor.id, via=VIA),
+            Verb.DECLINE: lambda: lifecycle.decline(reference, mentor.id, via=VIA),
+            Verb.CONTACTED: lambda: lifecycle.contacted(reference, mentor.id, via=VIA),
+            Verb.CLOSE: lambda: lifecycle.close(reference, mentor.id, via=VIA),
+            FORWARD_TO: lambda: lifecycle.forward(reference, mentor.id, partner or "", via=VIA),
         }
         return actions[verb]
 

@@ -33,20 +33,26 @@ Change = Callable[[Lifecycle, argparse.Namespace], Outcome]
 
 # What a mentor or the coordinator does to a case: its help text and the lifecycle's step, in the help's order.
 CHANGES: dict[Verb, tuple[str, Change]] = {
-    Verb.ACCEPT: ("the mentor takes the case on", lambda lifecycle, args: lifecycle.accept(args.reference, args.actor)),
+    Verb.ACCEPT: (
+        "the mentor takes the case on",
+        lambda lifecycle, args: lifecycle.accept(args.reference, args.actor, via="cli"),
+    ),
     Verb.DECLINE: (
         "hand the case back: it goes to the next best mentor",
-        lambda lifecycle, args: lifecycle.decline(args.reference, args.actor, reason=args.reason),
+        lambda lifecycle, args: lifecycle.decline(args.reference, args.actor, reason=args.reason, via="cli"),
     ),
     Verb.FORWARD: (
         "pass the case to another partner",
-        lambda lifecycle, args: lifecycle.forward(args.reference, args.actor, args.partner, note=args.note),
+        lambda lifecycle, args: lifecycle.forward(args.reference, args.actor, args.partner, note=args.note, via="cli"),
     ),
     Verb.CONTACTED: (
         "the customer has been contacted",
-        lambda lifecycle, args: lifecycle.contacted(args.reference, args.actor, note=args.note),
+        lambda lifecycle, args: lifecycle.contacted(args.reference, args.actor, note=args.note, via="cli"),
     ),
-    Verb.CLOSE: ("the case is done", lambda lifecycle, args: lifecycle.close(args.reference, args.actor, note=args.note)),
+    Verb.CLOSE: (
+        "the case is done",
+        lambda lifecycle, args: lifecycle.close(args.reference, args.actor, note=args.note, via="cli"),
+    ),
 }
 
 

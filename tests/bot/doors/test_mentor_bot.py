@@ -7,16 +7,27 @@ Telegram user who is not a linked mentor gets nothing.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+from telegram.ext import Application
 
 from bot.app import FrontDoor, create_frontdoor
 from bot.delivery.notifiers.webhook import SIGNATURE_HEADER, verify
+from bot.desk import DeskAccess, create_web_app
+from bot.doors.mentor_bot import MentorBot
+from bot.ops.worker import make_bot
 from bot.register.mentors import InviteError
+from bot.register.models import DeskLink
 from tests.bot.delivery.common import (
     CUSTOMER_TOKEN,
     LEENA_TELEGRAM,
@@ -26,11 +37,14 @@ from tests.bot.delivery.common import (
     catalogue_file,
     delivery_settings,
     intake,
+    running,
     running_worker,
 )
 from tests.standins.receivers import MailServer, WebhookReceiver
 from tests.standins.telegram_api import TelegramApi
 from tests.waiting import wait
+
+ANNA_TELEGRAM = 502
 
 
 @pytest.fixture
@@ -108,6 +122,8 @@ def test_a_case_reaches_the_mentor_who_accepts_it_with_a_button_and_the_customer
     assert shown is not None
     actors = [(e["kind"], e["actor"]) for e in shown["events"]]
     assert ("accepted", "leena") in actors and ("contacted", "leena") in actors and ("closed", "leena") in actors
+    # The case's history says which door each act came through.
+    assert [e["detail"]["via"] for e in shown["events"] if e["actor"] == "leena"] == ["telegram"] * 3
     assert {(n["channel"], n["status"]) for n in shown["notifications"]} == {
         ("email", "delivered"),
         ("telegram", "delivered"),
@@ -277,3 +293,83 @@ def test_a_mentor_declines_with_a_button_and_the_case_moves_on(app: FrontDoor, a
         api.wait_for(lambda: [e for e in api.bots[MENTOR_TOKEN].edits if "toisella mentorilla" in e["text"]], what="gone")
     shown = app.cases.show_case(reference)
     assert shown is not None and shown["mentor"] == "coordinator"  # nobody else at Leena's partner takes staff training
+
+
+@contextmanager
+def mentor_bot(frontdoor: FrontDoor, api: TelegramApi) -> Iterator[list[str]]:
+    """The mentors' bot alone (as the worker runs it), whose ``/desk`` makes real sign-in links; the links it made."""
+    access = DeskAccess(frontdoor.sessions, frontdoor.networks.current, frontdoor.clock, link_minutes=15)
+    made: list[str] = []
+
+    def desk_link(person_id: str) -> str:
+        made.append(f"{frontdoor.settings.public_url}/desk/link/{access.issue_link(person_id)}")
+        return made[-1]
+
+    async def serve(stop: asyncio.Event) -> None:
+        application = Application.builder().bot(make_bot(MENTOR_TOKEN, api.url)).build()
+        MentorBot(frontdoor.mentors, frontdoor.lifecycle, frontdoor.notices, desk_link, link_minutes=15).install(application)
+        async with application:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(poll_interval=0.0, timeout=1)
+            await stop.wait()
+            await application.updater.stop()
+            await application.stop()
+
+    with running(serve):
+        yield made
+
+
+def test_desk_gives_a_linked_mentor_a_one_time_sign_in_link_in_their_language(
+    tmp_path: Path, api: TelegramApi, hook: WebhookReceiver
+) -> None:
+    settings = delivery_settings(tmp_path, api.url, None, hook.url, public_url="https://etuovi.example.org")
+    raw = yaml.safe_load(settings.network_path.read_text(encoding="utf-8"))
+    raw["mentors"][1]["languages"] = ["en", "sv"]  # Anna reads English first
+    settings.network_path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    frontdoor = create_frontdoor(settings)
+    try:
+        assert frontdoor.mentors.redeem(frontdoor.mentors.invite("leena"), LEENA_TELEGRAM, LEENA_TELEGRAM) is not None
+        assert frontdoor.mentors.redeem(frontdoor.mentors.invite("anna"), ANNA_TELEGRAM, ANNA_TELEGRAM) is not None
+        with mentor_bot(frontdoor, api) as made:
+            api.type(MENTOR_TOKEN, LEENA_TELEGRAM, "/desk")
+            api.type(MENTOR_TOKEN, ANNA_TELEGRAM, "/desk", language="fi")
+            leena = api.wait_for(lambda: api.sent_to(MENTOR_TOKEN, LEENA_TELEGRAM), what="Leena's link")[0]
+            anna = api.wait_for(lambda: api.sent_to(MENTOR_TOKEN, ANNA_TELEGRAM), what="Anna's link")[0]
+        assert leena["text"].startswith("Kirjautumislinkkisi työpöydälle: https://etuovi.example.org/desk/link/")
+        assert "15 minuuttia" in leena["text"] and "Kirjaudu" in leena["text"]
+        assert anna["text"].startswith("Your sign-in link to the desk: https://etuovi.example.org/desk/link/")
+        assert len(made) == 2 and made[0] in leena["text"] and made[1] in anna["text"]
+        # The link signs Leena in once, on the desk.
+        with TestClient(create_web_app(frontdoor), follow_redirects=False) as browser:
+            path = made[0].removeprefix("https://etuovi.example.org")
+            page = browser.get(path)
+            assert page.status_code == 200 and "Leena Osaaja" in page.text
+            token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            assert token
+            assert browser.post(path, data={"csrf": token.group(1)}).status_code == 303
+            assert "Kirjautuneena: Leena Osaaja" in browser.get("/desk/").text
+            assert browser.get(path).status_code == 410
+    finally:
+        frontdoor.engine.dispose()
+
+
+def test_desk_gives_an_unlinked_account_the_polite_refusal_and_no_link(app: FrontDoor, api: TelegramApi) -> None:
+    with mentor_bot(app, api) as made:
+        api.type(MENTOR_TOKEN, STRANGER_TELEGRAM, "/desk", language="en")
+        refusal = api.wait_for(lambda: api.sent_to(MENTOR_TOKEN, STRANGER_TELEGRAM), what="the refusal")[0]
+    assert "not linked to a mentor" in refusal["text"] and "/desk/" not in refusal["text"]
+    assert not made
+    with app.sessions() as session:
+        assert session.execute(select(func.count()).select_from(DeskLink)).scalar_one() == 0
+
+
+def test_desk_without_links_points_the_mentor_to_the_sign_in_page(app: FrontDoor, api: TelegramApi) -> None:
+    with running_worker(app):
+        link(api, app)
+        api.type(MENTOR_TOKEN, LEENA_TELEGRAM, "/desk")
+        answer = api.wait_for(
+            lambda: next((m for m in api.sent_to(MENTOR_TOKEN, LEENA_TELEGRAM) if "Työpöytä" in m["text"]), None),
+            what="the desk's address",
+        )
+    assert f"{app.settings.public_url}/desk/ " in answer["text"] and "/desk/link/" not in answer["text"]
