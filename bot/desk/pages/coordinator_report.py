@@ -1,0 +1,128 @@
+"""``/desk/report``: the foresight report for a period, as tables in the page and its CSV files to download.
+
+The report is :class:`bot.insight.report.ReportBuilder`'s, the one
+``frontdoor report`` writes; the CSV files are the same tables, made in memory
+and sent as attachments. Days are UTC days of the cases' creation, both ends
+included; with no days given the page shows the last 365 days.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import date, timedelta
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.desk.rendering import Desk, coordinator, desk_of, page
+from bot.insight.report import Period, Report, ReportBuilder
+
+# What the page shows when no days are asked for.
+DEFAULT_DAYS = 365
+
+
+class BadPeriod(ValueError):
+    """The days asked for are not a period; the value is the text key saying why."""
+
+
+def _day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadPeriod("coord_report_bad_date") from None
+
+
+def asked_period(request: Request, today: date) -> Period:
+    """The period of ``?from=&to=``; neither given: the last :data:`DEFAULT_DAYS` days; one empty: open at that end."""
+    query = request.query_params
+    if "from" not in query and "to" not in query:
+        return Period(today - timedelta(days=DEFAULT_DAYS - 1), today)
+    period = Period(_day(query.get("from")), _day(query.get("to")))
+    if period.start and period.end and period.start > period.end:
+        raise BadPeriod("coord_report_backwards")
+    return period
+
+
+def _build(desk: Desk, period: Period) -> Report:
+    frontdoor = desk.frontdoor
+    return ReportBuilder(frontdoor.sessions, frontdoor.networks.current, frontdoor.taxonomy, frontdoor.lemmatizer).build(period)
+
+
+def _today(desk: Desk) -> date:
+    return desk.frontdoor.clock().date()  # UTC, as the report's days are
+
+
+async def report_page(request: Request) -> Response:
+    """``GET /desk/report?from=YYYY-MM-DD&to=YYYY-MM-DD``."""
+    signed = await coordinator(request)
+    desk = desk_of(request)
+    try:
+        period = asked_period(request, _today(desk))
+    except BadPeriod as bad:
+        query = request.query_params
+        return page(
+            request,
+            "coord_report.html",
+            signed,
+            status_code=400,
+            error=str(bad),
+            report=None,
+            start=query.get("from", ""),
+            end=query.get("to", ""),
+            days="",
+        )
+    report = await asyncio.to_thread(_build, desk, period)
+    start, end = (period.start.isoformat() if period.start else ""), (period.end.isoformat() if period.end else "")
+    return page(
+        request,
+        "coord_report.html",
+        signed,
+        error=None,
+        report=report,
+        start=start,
+        end=end,
+        days=f"from={start}&to={end}",
+    )
+
+
+def csv_text(report: Report, name: str) -> str:
+    """One table of the report as ``frontdoor report`` writes it: a header row, then the rows."""
+    table = next((t for t in report.tables if t.name == name), None)
+    if table is None:
+        raise HTTPException(404)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.columns)
+    writer.writerows(table.rows)
+    return out.getvalue()
+
+
+async def report_csv(request: Request) -> Response:
+    """``GET /desk/report/{name}.csv?from=&to=``: one of the report's CSV files, as a download."""
+    await coordinator(request)
+    desk = desk_of(request)
+    name = request.path_params["name"]
+    try:
+        period = asked_period(request, _today(desk))
+    except BadPeriod:
+        raise HTTPException(400) from None
+    report = await asyncio.to_thread(_build, desk, period)
+    days = "-".join(d.isoformat() for d in (report.period.start, report.period.end) if d)
+    filename = f"{name}-{days}.csv" if days else f"{name}.csv"
+    return Response(
+        csv_text(report, name),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+routes: list[BaseRoute] = [
+    Route("/desk/report", report_page, methods=["GET"]),
+    Route("/desk/report/{name}.csv", report_csv, methods=["GET"]),
+]
