@@ -296,8 +296,9 @@ def test_a_mentor_declines_with_a_button_and_the_case_moves_on(app: FrontDoor, a
 
 
 @contextmanager
-def mentor_bot(frontdoor: FrontDoor, api: TelegramApi) -> Iterator[list[str]]:
-    """The mentors' bot alone (as the worker runs it), whose ``/desk`` makes real sign-in links; the links it made."""
+def mentor_bot(frontdoor: FrontDoor, api: TelegramApi, *, links: bool = True) -> Iterator[list[str]]:
+    """The mentors' bot alone (as the worker runs it), whose ``/desk`` makes real sign-in links (unless ``links``
+    is false: then it has no way to make them); the links it made."""
     access = DeskAccess(frontdoor.sessions, frontdoor.networks.current, frontdoor.clock, link_minutes=15)
     made: list[str] = []
 
@@ -307,7 +308,8 @@ def mentor_bot(frontdoor: FrontDoor, api: TelegramApi) -> Iterator[list[str]]:
 
     async def serve(stop: asyncio.Event) -> None:
         application = Application.builder().bot(make_bot(MENTOR_TOKEN, api.url)).build()
-        MentorBot(frontdoor.mentors, frontdoor.lifecycle, frontdoor.notices, desk_link, link_minutes=15).install(application)
+        maker = desk_link if links else None
+        MentorBot(frontdoor.mentors, frontdoor.lifecycle, frontdoor.notices, maker, link_minutes=15).install(application)
         async with application:
             await application.start()
             assert application.updater is not None
@@ -365,8 +367,8 @@ def test_desk_gives_an_unlinked_account_the_polite_refusal_and_no_link(app: Fron
 
 
 def test_desk_without_links_points_the_mentor_to_the_sign_in_page(app: FrontDoor, api: TelegramApi) -> None:
-    with running_worker(app):
-        link(api, app)
+    assert app.mentors.redeem(app.mentors.invite("leena"), LEENA_TELEGRAM, LEENA_TELEGRAM) is not None
+    with mentor_bot(app, api, links=False):
         api.type(MENTOR_TOKEN, LEENA_TELEGRAM, "/desk")
         answer = api.wait_for(
             lambda: next((m for m in api.sent_to(MENTOR_TOKEN, LEENA_TELEGRAM) if "Työpöytä" in m["text"]), None),
