@@ -108,10 +108,18 @@ def local_time(value: datetime | None, request: Request) -> str:
     return utc(value).astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
 
 
-def page(request: Request, template: str, signed: SignedIn | None, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A desk page in the person's language, with the helpers every template uses."""
+def page(
+    request: Request,
+    template: str,
+    signed: SignedIn | None,
+    *,
+    status_code: int = 200,
+    language: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A desk page in the person's language (or ``language``), with the helpers every template uses."""
     desk = desk_of(request)
-    language = language_of(request, signed)
+    language = language or language_of(request, signed)
     said = request.query_params.get("said")
     values = {
         "request": request,
@@ -121,7 +129,7 @@ def page(request: Request, template: str, signed: SignedIn | None, *, status_cod
         "csrf": signed.csrf_token if signed else context.pop("form_token", ""),
         "csrf_field": CSRF_FIELD,
         "said": desk.texts.get(said, language) if said and said in desk.texts else None,
-        "t": lambda key, **values: desk.texts.get(key, language, **values),
+        "t": lambda key, **values: desk.texts.get(key, language, **{"minutes": desk.access.link_minutes, **values}),
         "word": lambda section, key: desk.frontdoor.notices.texts.word(section, str(key), language),
         "when": lambda value: local_time(value, request),
         **context,

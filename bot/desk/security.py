@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections import OrderedDict
 
@@ -31,7 +32,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        desk = str(scope.get("path", "")).startswith("/desk")
+        path = str(scope.get("path", ""))
+        desk = path.startswith("/desk")
+        static = path.startswith("/desk/static/")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -41,7 +44,7 @@ class SecurityHeaders:
                 headers["Referrer-Policy"] = "no-referrer" if desk else "strict-origin-when-cross-origin"
                 if desk:
                     headers["Content-Security-Policy"] = DESK_CSP
-                    headers.setdefault("Cache-Control", "no-store")
+                    headers.setdefault("Cache-Control", "public, max-age=3600" if static else "no-store")
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -95,7 +98,8 @@ class SignInLimits:
 
     async def allow(self, address: str, client: str) -> bool:
         """Take one request from both budgets; ``False`` when either is spent."""
-        by_address = self._limiter("a:" + address.strip().lower(), self._per_address)
+        # Keyed by a digest: the limiter keeps no typed email address in memory.
+        by_address = self._limiter("a:" + hashlib.sha256(address.strip().lower().encode()).hexdigest(), self._per_address)
         by_client = self._limiter("c:" + client, self._per_client)
         if not (by_address.has_capacity() and by_client.has_capacity()):
             return False

@@ -31,6 +31,7 @@ from bot.delivery.notifiers.webhook import WebhookNotifier
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.policy import DeliveryPolicy
 from bot.delivery.wakeup import Wakeup
+from bot.desk.access import DeskAccess
 from bot.doors.mentor_bot import MentorBot
 from bot.doors.telegram import TelegramDoor
 from bot.doors.telegram_feed import UpdateRelay, WebhookServer, poll
@@ -99,7 +100,24 @@ class TelegramSide:
         """The mentors' bot: notifications out, commands and buttons in (long polling)."""
         settings = self.frontdoor.settings
         app = Application.builder().bot(make_bot(token, settings.telegram_api_url)).build()
-        MentorBot(self.frontdoor.mentors, self.frontdoor.lifecycle, self.frontdoor.notices).install(app)
+        access = DeskAccess(
+            self.frontdoor.sessions,
+            self.frontdoor.networks.current,
+            self.frontdoor.clock,
+            link_minutes=settings.desk_link_minutes,
+        )
+
+        def desk_link(person_id: str) -> str:
+            return f"{settings.public_url}/desk/link/{access.issue_link(person_id)}"
+
+        bot = MentorBot(
+            self.frontdoor.mentors,
+            self.frontdoor.lifecycle,
+            self.frontdoor.notices,
+            desk_link,
+            link_minutes=settings.desk_link_minutes,
+        )
+        bot.install(app)
         if not await _until_ready("telegram (mentors)", app.initialize, self.stop):
             return
         self.application = app

@@ -12,6 +12,7 @@ import logging
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -76,9 +77,13 @@ async def request_link(request: Request) -> Response:
     if not await desk_of(request).limits.allow(address, client):
         return _sign_in_form(request, status_code=429, error="too_many_requests")
     who = person_by_email(desk_of(request).frontdoor.network, address)
+    response = _sign_in_form(request, sent=True)
     if who is not None:
-        await _send_link(request, who, address, safe_next(form.get("next")), language_of(request))
-    return _sign_in_form(request, sent=True)
+        # After the answer: a known address must not be told apart by a slower answer (the SMTP round trip).
+        response.background = BackgroundTask(
+            _send_link, request, who, address.lower(), safe_next(form.get("next")), language_of(request)
+        )
+    return response
 
 
 async def _send_link(request: Request, who: Person, address: str, next_path: str | None, language: str) -> None:
@@ -87,14 +92,14 @@ async def _send_link(request: Request, who: Person, address: str, next_path: str
     if desk.mailer is None:
         logger.warning("desk sign-in link for %s not sent: email is off (FRONTDOOR_SMTP_URL)", who.id)
         return
-    url = f"{desk.frontdoor.settings.public_url}/desk/link/{token}"
+    url = f"{desk.frontdoor.settings.public_url}/desk/link/{token}?lang={language}"
     notice = Notice(
         key=f"desk-link:{secrets.token_hex(8)}",
         kind="desk_link",
         reference="",
         language=language,
         subject=desk.texts.get("signin_mail_subject", language),
-        text=desk.texts.get("signin_mail_text", language, name=who.name, url=url),
+        text=desk.texts.get("signin_mail_text", language, name=who.name, url=url, minutes=desk.access.link_minutes),
         html="",
     )
     try:
@@ -110,7 +115,9 @@ async def link_page(request: Request) -> Response:
     if who is None:
         return page(request, "link_refused.html", None, status_code=410)
     form = form_token(request)
-    response = page(request, "link.html", None, form_token=form, holder=who)
+    wanted = request.query_params.get("lang")
+    language = wanted if wanted in LANGUAGES else who.language
+    response = page(request, "link.html", None, form_token=form, holder=who, language=language)
     keep_form_token(response, request, form)
     return response
 
@@ -124,6 +131,9 @@ async def use_link(request: Request) -> Response:
         opened = await asyncio.to_thread(desk_of(request).access.sign_in, token, wanted if wanted in LANGUAGES else None)
     except AccessError:
         return page(request, "link_refused.html", None, status_code=410)
+    earlier = request.cookies.get(SESSION_COOKIE)
+    if earlier:  # a browser signing in again leaves no older session alive behind it
+        await asyncio.to_thread(desk_of(request).access.sign_out, earlier)
     response = back_to(opened.next_path)
     set_session_cookie(response, request, opened.session_id)
     return response
