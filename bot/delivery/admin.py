@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
 
 from bot.register.models import Case, OutboxMessage, wire_time
+from bot.register.repositories import CaseRepository
 from bot.register.service import RegisterService
 
 
@@ -41,20 +41,26 @@ class OutboxAdmin(RegisterService):
                 for row, reference in session.execute(query)
             ]
 
-    def retry(self, ids: list[int], *, every_dead: bool = False) -> int:
-        """Put dead notifications back in the queue with fresh attempts."""
+    def retry(self, ids: list[int], *, every_dead: bool = False, actor: str = "coordinator", via: str | None = None) -> int:
+        """Put dead notifications back in the queue with fresh attempts; each case gets a ``notification_retried`` event."""
         now = self.clock()
         with self.sessions.begin() as session:
-            query = update(OutboxMessage).where(OutboxMessage.status == "dead")
+            dead = select(OutboxMessage.id, OutboxMessage.case_id).where(OutboxMessage.status == "dead").with_for_update()
             if not every_dead:
-                query = query.where(OutboxMessage.id.in_(ids))
-            # an UPDATE's result is a CursorResult (the stubs type Session.execute as the plain Result)
-            result = cast(
-                CursorResult,
-                session.execute(
-                    query.values(status="pending", attempts=0, next_attempt_at=now, claimed_by=None).execution_options(
-                        synchronize_session=False
-                    )
-                ),
+                dead = dead.where(OutboxMessage.id.in_(ids))
+            rows = session.execute(dead).all()
+            if not rows:
+                return 0
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([row_id for row_id, _case in rows]))
+                .values(status="pending", attempts=0, next_attempt_at=now, claimed_by=None)
+                .execution_options(synchronize_session=False)
             )
-            return int(result.rowcount or 0)
+            retried: dict[int, list[int]] = {}
+            for row_id, case_id in rows:
+                retried.setdefault(case_id, []).append(row_id)
+            cases = CaseRepository(session)
+            for case in session.execute(select(Case).where(Case.id.in_(list(retried)))).scalars():
+                cases.record(case, "notification_retried", actor, now, outbox=retried[case.id], **({"via": via} if via else {}))
+            return len(rows)

@@ -131,7 +131,9 @@ class PrivacyService(RegisterService):
             cases = CaseRepository(session).of_person(conversation_id=conversation_id)
             return [str(c.reference) for c in cases if c.erased_at is None]
 
-    def erase(self, *, email: str | None = None, conversation_id: str | None = None, actor: str) -> Erasure:
+    def erase(
+        self, *, email: str | None = None, conversation_id: str | None = None, actor: str, via: str | None = None
+    ) -> Erasure:
         """Anonymise the person's cases (by email, or made in the conversation), tell their mentors, forget conversations."""
         now = self.clock()
         conversations: set[str] = {conversation_id} if conversation_id else set()
@@ -143,7 +145,7 @@ class PrivacyService(RegisterService):
             for case in CaseRepository(session).of_person(email=email, conversation_id=conversation_id):
                 if case.conversation_id:
                     conversations.add(case.conversation_id)
-                removed += self._anonymise(session, case, now, actor=actor, reason="request")
+                removed += self._anonymise(session, case, now, actor=actor, reason="request", via=via)
                 mentor = self.network.mentor(case.mentor) if case.mentor else None
                 notify(session, case, mentor, "case_erased", now, occasion=len(case.events))
                 references.append(str(case.reference))
@@ -185,7 +187,7 @@ class PrivacyService(RegisterService):
         return Erasure(tuple(references), forgotten, removed)
 
     @staticmethod
-    def _anonymise(session: Session, case: Case, now: datetime, *, actor: str, reason: str) -> int:
+    def _anonymise(session: Session, case: Case, now: datetime, *, actor: str, reason: str, via: str | None = None) -> int:
         """Remove who the customer was from the case, its events and its notifications; the rows removed."""
         masker = Masker(
             {
@@ -208,5 +210,5 @@ class PrivacyService(RegisterService):
             if row.recipient == CUSTOMER:
                 session.delete(row)
                 removed += 1
-        CaseRepository(session).record(case, "erased", actor, now, reason=reason)
+        CaseRepository(session).record(case, "erased", actor, now, reason=reason, **({"via": via} if via else {}))
         return removed

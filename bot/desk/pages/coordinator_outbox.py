@@ -73,7 +73,7 @@ async def retry(request: Request) -> Response:
     if not every and not wanted.isdigit():
         return back_to(OUTBOX_PATH, "coord_outbox_retry_none")
     ids = [] if every else [int(wanted)]
-    count = await asyncio.to_thread(_admin(desk_of(request)).retry, ids, every_dead=every)
+    count = await asyncio.to_thread(_admin(desk_of(request)).retry, ids, every_dead=every, actor=signed.person.id, via="desk")
     logger.info("desk: %d given-up notification(s) queued again by %s", count, signed.person.id)
     return back_to(OUTBOX_PATH, "coord_outbox_retried" if count else "coord_outbox_retry_none")
 

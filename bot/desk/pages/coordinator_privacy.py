@@ -123,7 +123,7 @@ async def erase(request: Request) -> Response:
         found = await asyncio.to_thread(_found, desk, who)
         return _form_page(request, signed, found=found, email=who.email or "", conversation_id=who.conversation_id or "")
     erasure = await asyncio.to_thread(
-        desk.frontdoor.privacy.erase, email=who.email, conversation_id=who.conversation_id, actor=signed.person.id
+        desk.frontdoor.privacy.erase, email=who.email, conversation_id=who.conversation_id, actor=signed.person.id, via="desk"
     )
     logger.info("desk: erasure by %s: %d case(s)", signed.person.id, len(erasure.references))
     said = desk.texts.get(

@@ -53,6 +53,6 @@ def _retry(args: argparse.Namespace, settings: Settings) -> int:
     if not args.ids and not args.dead:
         print("error: name the outbox ids to retry, or --dead for all given-up ones", file=sys.stderr)
         return 2
-    count = admin.retry(args.ids, every_dead=args.dead)
+    count = admin.retry(args.ids, every_dead=args.dead, via="cli")
     print(f"{count} notification(s) queued again")
     return 0

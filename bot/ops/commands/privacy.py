@@ -55,7 +55,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _erase(args: argparse.Namespace, settings: Settings) -> int:
-    erasure = create_frontdoor(settings).privacy.erase(email=args.email, actor="coordinator")
+    erasure = create_frontdoor(settings).privacy.erase(email=args.email, actor="coordinator", via="cli")
     references = ", ".join(erasure.references) or "none"
     print(f"erased: {len(erasure.references)} case(s) ({references}); their mentors are told")
     _print_removed(erasure)

@@ -75,7 +75,10 @@ def test_a_webhook_that_always_fails_is_dead_lettered_and_the_coordinator_alerte
         failed = [e for e in shown["events"] if e["kind"] == "delivery_failed"]
         assert len(failed) == 1 and failed[0]["detail"]["channel"] == "webhook"
         # Fixed at the partner's end: the coordinator sends it again.
-        assert OutboxAdmin(app.sessions, app.networks.current, app.clock).retry([dead[0]["id"]]) == 1
+        assert OutboxAdmin(app.sessions, app.networks.current, app.clock).retry([dead[0]["id"]], via="desk") == 1
+        retried = [e for e in app.cases.show_case(reference)["events"] if e["kind"] == "notification_retried"]  # type: ignore[index]
+        assert [(e["actor"], e["detail"]) for e in retried] == [("coordinator", {"outbox": [dead[0]["id"]], "via": "desk"})]
+        assert OutboxAdmin(app.sessions, app.networks.current, app.clock).retry([dead[0]["id"]]) == 0, "it is not dead now"
         with running_worker(app):
             wait(lambda: len(hook.received) == 4, "the retried webhook")
             # Everything but Telegram, which waits for Leena to link it.

@@ -204,7 +204,7 @@ def test_erasing_shows_what_it_would_erase_first_and_erases_on_confirmation(fron
     shown = frontdoor.cases.show_case(reference)
     assert shown is not None and shown["email"] is None and shown["contact_name"] is None
     erased = [e for e in shown["events"] if e["kind"] == "erased"]
-    assert [(e["actor"], e["detail"]) for e in erased] == [("coordinator", {"reason": "request"})]
+    assert [(e["actor"], e["detail"]) for e in erased] == [("coordinator", {"reason": "request", "via": "desk"})]
     still = frontdoor.cases.show_case(other)
     assert still is not None and still["email"] == "someone.else@example.org"
 

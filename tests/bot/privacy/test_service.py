@@ -149,8 +149,11 @@ def test_erasure_leaves_nothing_of_the_person_and_tells_the_mentor(app: FrontDoo
 def test_erasure_from_the_chat_covers_the_cases_made_in_that_conversation(app: FrontDoor, settings: Settings) -> None:
     reference = maija_with_history(app, settings)
     assert app.privacy.cases_of_conversation("web-maija") == [reference]
-    erasure = app.privacy.erase(conversation_id="web-maija", actor="customer")
+    erasure = app.privacy.erase(conversation_id="web-maija", actor="customer", via="telegram")
     assert erasure.references == (reference,)
+    shown = app.cases.show_case(reference)
+    assert shown is not None
+    assert [e["detail"] for e in shown["events"] if e["kind"] == "erased"] == [{"reason": "request", "via": "telegram"}]
     assert app.privacy.cases_of_conversation("web-maija") == []
     assert "maija@example.org" not in dump(app)
 
