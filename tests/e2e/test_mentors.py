@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import requests
 import yaml
 
 from bot.settings import DEFAULT_NETWORK
@@ -67,3 +68,26 @@ def test_the_mentor_is_told_at_once_and_the_customer_when_the_mentor_accepts(con
         return [(n["channel"], n["status"]) for n in shown["notifications"] if n["recipient"] == "customer"]
 
     assert wait(lambda: customer_notifications() == [("email", "delivered")], "the customer's notification marked delivered")
+
+
+def test_a_linked_mentor_asks_the_mentors_bot_for_a_desk_link_that_signs_them_in(stack: Stack) -> None:
+    """``/desk`` in the running worker's mentors' bot gives a one-time link to the running web part's desk."""
+    result = stack.frontdoor("mentor", "invite", "ao-marja")  # linked again if the first test did: a new link replaces it
+    assert result.returncode == 0, result.stderr
+    marja = MARJA_TELEGRAM
+    before = len(stack.telegram.sent_to(MENTOR_TOKEN, marja))
+    stack.telegram.type(MENTOR_TOKEN, marja, f"/start {result.stdout.strip().split('start=')[1]}")
+    stack.telegram.wait_for(lambda: len(stack.telegram.sent_to(MENTOR_TOKEN, marja)) > before, what="the link reply")
+    stack.telegram.type(MENTOR_TOKEN, marja, "/desk")
+    links = stack.telegram.wait_for(
+        lambda: [m for m in stack.telegram.sent_to(MENTOR_TOKEN, marja) if "/desk/link/" in m["text"]], what="the desk link"
+    )
+    url = re.search(r"https?://\S+/desk/link/[\w-]+", links[0]["text"])
+    assert url is not None
+    web = requests.Session()
+    opened = web.get(url.group(0).replace("localhost", "127.0.0.1"), timeout=10)
+    assert opened.status_code == 200 and "Kirjaudu" in opened.text
+    token = re.search(r'name="csrf" value="([^"]+)"', opened.text)
+    assert token is not None
+    signed = web.post(opened.url, data={"csrf": token.group(1)}, timeout=10)
+    assert signed.status_code == 200 and "Marja Oppila" in signed.text
