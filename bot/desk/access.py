@@ -110,9 +110,8 @@ class DeskAccess(RegisterService):
             link = self._usable(session, token)
             return person(self.network, link.person) if link else None
 
-    def _usable(self, session: Session, token: str, *, lock: bool = False) -> DeskLink | None:
-        query = select(DeskLink).where(DeskLink.token_hash == digest(token))
-        link = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    def _usable(self, session: Session, token: str) -> DeskLink | None:
+        link = session.execute(select(DeskLink).where(DeskLink.token_hash == digest(token))).scalar_one_or_none()
         if link is None or link.used_at is not None or utc(link.expires_at) <= self.clock():
             return None
         return link
@@ -120,12 +119,25 @@ class DeskAccess(RegisterService):
     def sign_in(self, token: str, language: str | None = None) -> NewSession:
         """Use the link up and open a session with a new id."""
         now = self.clock()
+        refused = AccessError("this sign-in link is used, expired or unknown: ask for a new one")
         with self.sessions.begin() as session:
-            link = self._usable(session, token, lock=True)
-            who = person(self.network, link.person) if link else None
-            if link is None or who is None:
-                raise AccessError("this sign-in link is used, expired or unknown: ask for a new one")
-            link.used_at = now
+            # One conditional UPDATE uses the link up: of two presses at once only one changes the row
+            # (a SELECT … FOR UPDATE would not hold on SQLite).
+            used = cast(
+                CursorResult,
+                session.execute(
+                    update(DeskLink)
+                    .where(DeskLink.token_hash == digest(token), DeskLink.used_at.is_(None), DeskLink.expires_at > now)
+                    .values(used_at=now)
+                    .execution_options(synchronize_session=False)
+                ),
+            )
+            if used.rowcount != 1:
+                raise refused
+            link = session.execute(select(DeskLink).where(DeskLink.token_hash == digest(token))).scalar_one()
+            who = person(self.network, link.person)
+            if who is None:
+                raise refused
             session_id = secrets.token_urlsafe(32)
             session.add(
                 DeskSession(

@@ -19,13 +19,14 @@ from bot.app import FrontDoor
 from bot.desk.access import DeskAccess
 from bot.desk.pages import coordinator, mentor, signin
 from bot.desk.rendering import TEMPLATES_DIR, Desk, Mailer, NotSignedIn, page, sign_in_path
-from bot.desk.security import SecurityHeaders, SignInLimits
+from bot.desk.security import SESSION_COOKIE, SecurityHeaders, SignInLimits, set_session_cookie
 from bot.desk.texts import DeskTexts
 from bot.doors.web import site_routes
 from bot.register.availability import Availability
 
 STATIC_DIR = TEMPLATES_DIR.parent / "static"
 ERROR_PAGES = {
+    400: ("bad_request_title", "bad_request"),
     403: ("forbidden_title", "forbidden"),
     404: ("not_found_title", "not_found"),
     405: ("not_found_title", "not_found"),
@@ -56,21 +57,28 @@ def build_desk(frontdoor: FrontDoor, mailer: Mailer | None = None) -> Desk:
 
 
 async def _not_signed_in(request: Request, exc: Exception) -> Response:
+    """A visitor asking for a page goes to sign in (and back afterwards); a form sent without a session is refused."""
     assert isinstance(exc, NotSignedIn)
-    if request.method != "GET":
-        return page(request, "error.html", None, status_code=403, title="forbidden_title", message="csrf_refused")
-    return RedirectResponse(sign_in_path(exc.next_path), status_code=303)
+    if request.method not in ("GET", "HEAD"):
+        response: Response = page(request, "error.html", None, status_code=403, title="forbidden_title", message="csrf_refused")
+    else:
+        response = RedirectResponse(sign_in_path(exc.next_path), status_code=303)
+    if request.cookies.get(SESSION_COOKIE):  # an ended session's id: the browser need not send it again
+        set_session_cookie(response, request, None)
+    return response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if not request.url.path.startswith("/desk"):
-        return Response(status_code=exc.status_code)
+        return Response(status_code=exc.status_code, headers=exc.headers)
     title, message = ERROR_PAGES.get(exc.status_code, ("forbidden_title", "csrf_refused"))
     if exc.detail == "csrf":
         message = "csrf_refused"
     signed = getattr(request.state, "signed", None)
-    return page(request, "error.html", signed, status_code=exc.status_code, title=title, message=message)
+    response = page(request, "error.html", signed, status_code=exc.status_code, title=title, message=message)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def create_web_app(frontdoor: FrontDoor, mailer: Mailer | None = None) -> Starlette:

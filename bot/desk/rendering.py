@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -14,13 +13,14 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.routing import Match, Mount
 from starlette.templating import Jinja2Templates
 
 from bot.app import FrontDoor
 from bot.delivery.notifiers import Notice
 from bot.desk.access import DESK_PATH, DeskAccess, SignedIn
 from bot.desk.security import CSRF_FIELD, SESSION_COOKIE, SignInLimits, same_token
-from bot.desk.texts import DeskTexts
+from bot.desk.texts import LANGUAGE_NAMES, DeskTexts
 from bot.language import LANGUAGES
 from bot.register.availability import Availability
 from bot.register.models import utc
@@ -100,12 +100,27 @@ async def checked_form(request: Request, signed: SignedIn) -> FormData:
     return form
 
 
-def local_time(value: datetime | None, request: Request) -> str:
-    """A register time in the network's time zone, as the desk shows it."""
-    if value is None:
-        return ""
-    zone = desk_of(request).frontdoor.network.service.timezone
-    return utc(value).astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+# Status messages: only these text keys may be shown from ``?said=`` (a crafted link shows nothing else).
+STATUS_MESSAGE_PREFIXES = ("said_", "mentor_said_", "coord_said_")
+
+
+def here(request: Request) -> str:
+    """The page a request belongs to: its own path for a GET, else the nearest path above it that has a page
+    (``POST /desk/cases/REF/accept`` belongs to ``/desk/cases/REF``, ``POST /desk/sign-in`` to ``/desk/``)."""
+    path = request.url.path
+    if request.method in ("GET", "HEAD"):
+        return path
+    while path.startswith(DESK_PATH) and path != DESK_PATH:
+        if _has_page(request, path):
+            return path
+        parent = path.rstrip("/").rsplit("/", 1)[0]
+        path = parent if parent != DESK_PATH.rstrip("/") else DESK_PATH
+    return DESK_PATH
+
+
+def _has_page(request: Request, path: str) -> bool:
+    scope = {"type": "http", "path": path, "method": "GET"}
+    return any(not isinstance(route, Mount) and route.matches(scope)[0] is Match.FULL for route in request.app.routes)
 
 
 def page(
@@ -120,18 +135,22 @@ def page(
     """A desk page in the person's language (or ``language``), with the helpers every template uses."""
     desk = desk_of(request)
     language = language or language_of(request, signed)
-    said = request.query_params.get("said")
+    said = request.query_params.get("said", "")
+    zone = ZoneInfo(desk.frontdoor.network.service.timezone)  # the network is read once a page
     values = {
         "request": request,
         "signed": signed,
         "lang": language,
         "languages": LANGUAGES,
+        "language_names": LANGUAGE_NAMES,
+        "here": here(request),
+        "next_path": "",
         "csrf": signed.csrf_token if signed else context.pop("form_token", ""),
         "csrf_field": CSRF_FIELD,
-        "said": desk.texts.get(said, language) if said and said in desk.texts else None,
+        "said": desk.texts.get(said, language) if said.startswith(STATUS_MESSAGE_PREFIXES) and said in desk.texts else None,
         "t": lambda key, **values: desk.texts.get(key, language, **{"minutes": desk.access.link_minutes, **values}),
         "word": lambda section, key: desk.frontdoor.notices.texts.word(section, str(key), language),
-        "when": lambda value: local_time(value, request),
+        "when": lambda value: "" if value is None else utc(value).astimezone(zone).strftime("%d.%m.%Y %H:%M"),
         **context,
     }
     return desk.templates.TemplateResponse(request, template, values, status_code=status_code)

@@ -7,7 +7,7 @@ with ``str.format`` names, and templates escape them as HTML.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ from bot.settings import DATA_DIR
 
 DESK_TEXTS_DIR = DATA_DIR / "desk"
 FALLBACK = "fi"
+# Each of the desk's languages in its own words, for choosing one.
+LANGUAGE_NAMES = {"fi": "suomi", "en": "English", "sv": "svenska"}
 
 
 class _Values(dict[str, Any]):
@@ -42,6 +44,9 @@ class DeskTexts:
 
     def __contains__(self, key: str) -> bool:
         return key in self._texts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
 
     def keys(self) -> list[str]:
         return list(self._texts)

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 
 from telegram import Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
@@ -29,12 +29,12 @@ from bot.language import language_of
 from bot.network.model import Mentor
 from bot.register.lifecycle import CaseNotFound, Lifecycle, Outcome, TransitionError
 from bot.register.mentors import MentorDirectory
-from bot.register.models import Case, Verb
+from bot.register.models import Case, Verb, Via
 
 logger = logging.getLogger(__name__)
 
 # The door the mentors' acts come through, as the case's events record it.
-VIA = "telegram"
+VIA = Via.TELEGRAM
 
 
 class MentorBot:
@@ -129,6 +129,10 @@ class MentorBot:
             await self._refuse(update)
             return
         language = mentor_language(mentor)
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:  # anyone in a group could use the link first
+            await self._reply(update, html.escape(self.texts.say("bot_desk_private_only", language)))
+            return
         if self.desk_link is None:
             text = self.texts.say("bot_desk_address", language, url=f"{self.writer.public_url}/desk/")
         else:

@@ -240,7 +240,7 @@ def run_web(settings: Settings) -> int:
             settings.escalation_seconds,
             frontdoor.privacy,
             frontdoor.network.service.timezone,
-            housekeeping=web.desk.access.forget_old,
+            housekeeping=lambda: web.desk.access.forget_old() + web.desk.availability.forget_ended(),
         )
         try:
             print(

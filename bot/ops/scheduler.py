@@ -55,13 +55,17 @@ def purge(privacy: PrivacyService) -> int:
 
 
 def tidy(forget: Callable[[], int]) -> int:
-    """One round of forgetting the desk's expired sign-in links and ended sessions."""
+    """One round of forgetting the desk's expired sign-in links, ended sessions and away periods long over."""
     try:
         done = forget()
     except SQLAlchemyError as exc:
         logger.error("desk housekeeping failed, retrying next night: %s", type(exc).__name__)
         return 0
-    logger.log(logging.INFO if done else logging.DEBUG, "desk housekeeping: %d old sign-in link(s) and session(s) deleted", done)
+    logger.log(
+        logging.INFO if done else logging.DEBUG,
+        "desk housekeeping: %d old sign-in link(s), session(s) and away period(s) deleted",
+        done,
+    )
     return done
 
 

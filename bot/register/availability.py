@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, null, select, union_all
 from sqlalchemy.engine import CursorResult
@@ -62,8 +63,11 @@ class AvailabilityRepository:
         rows = self.session.execute(select(MentorAvailability.mentor, MentorAvailability.capacity)).all()
         return {mentor: capacity for mentor, capacity in rows if capacity is not None}
 
-    def away_periods(self, mentor: str | None = None) -> Sequence[MentorAway]:
+    def away_periods(self, mentor: str | None = None, *, since: date | None = None) -> Sequence[MentorAway]:
+        """Away periods (of one mentor), those not over by ``since`` if given."""
         query = select(MentorAway).order_by(MentorAway.starts, MentorAway.id)
+        if since is not None:
+            query = query.where(MentorAway.ends >= since)
         if mentor is not None:
             query = query.where(MentorAway.mentor == mentor)
         return self.session.execute(query).scalars().all()
@@ -83,6 +87,10 @@ class AvailabilityRepository:
         self.session.flush()
         return row
 
+    def forget_ended(self, before: date) -> int:
+        """Delete away periods that ended before ``before``; how many."""
+        return int(cast(CursorResult, self.session.execute(delete(MentorAway).where(MentorAway.ends < before))).rowcount or 0)
+
     def remove_away(self, mentor: str, away_id: int) -> bool:
         # a DELETE's result is a CursorResult (the stubs type Session.execute as the plain Result)
         result = cast(
@@ -91,12 +99,13 @@ class AvailabilityRepository:
         return bool(result.rowcount)
 
 
-def effective_network(session: Session, network: Network) -> Network:
-    """The network with the register's capacities and away periods applied to its mentors (one query)."""
+def effective_network(session: Session, network: Network, today: date) -> Network:
+    """The network with the register's capacities and the away periods not over by ``today`` applied to its
+    mentors (one query)."""
     capacities = select(MentorAvailability.mentor, MentorAvailability.capacity, null(), null()).where(
         MentorAvailability.capacity.is_not(None)
     )
-    periods = select(MentorAway.mentor, null(), MentorAway.starts, MentorAway.ends)
+    periods = select(MentorAway.mentor, null(), MentorAway.starts, MentorAway.ends).where(MentorAway.ends >= today)
     rows = session.execute(union_all(capacities, periods)).all()
     if not rows:
         return network
@@ -140,8 +149,9 @@ class Availability(RegisterService):
         with self.sessions() as session:
             repository = AvailabilityRepository(session)
             own = repository.capacities().get(mentor_id)
-            rows = repository.away_periods(mentor_id)
-            periods = [AwayPeriod(starts, ends) for starts, ends in mentor.away]
+            today = self._today()
+            rows = repository.away_periods(mentor_id, since=today)
+            periods = [AwayPeriod(starts, ends) for starts, ends in mentor.away if ends >= today]
             periods += [AwayPeriod(row.starts, row.ends, row.id) for row in rows]
         return MentorAvailabilityView(mentor_id, mentor.capacity, own, tuple(sorted(periods, key=lambda p: p.starts)))
 
@@ -169,4 +179,13 @@ class Availability(RegisterService):
     def effective(self) -> Network:
         """The network as routing sees it now."""
         with self.sessions() as session:
-            return effective_network(session, self.network)
+            return effective_network(session, self.network, self._today())
+
+    def forget_ended(self, days: int = 30) -> int:
+        """Delete the mentors' own away periods that ended more than ``days`` ago (the nightly round)."""
+        with self.sessions.begin() as session:
+            return AvailabilityRepository(session).forget_ended(self._today() - timedelta(days=days))
+
+    def _today(self) -> date:
+        """The network's own calendar day: away periods are in local dates."""
+        return self.clock().astimezone(ZoneInfo(self.network.service.timezone)).date()

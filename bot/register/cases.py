@@ -244,7 +244,7 @@ class CaseService(RegisterService):
             linked = self._link_to_recent(cases, intake, now)
             if linked is not None:
                 return linked
-            network = effective_network(session, network)
+            network = effective_network(session, network, today_in(now, network))
             decision = route(network, _routing_request(intake), cases.workload(now), today_in(now, network))
             case = cases.add(_new_case(intake, now))
             case.reference = reference_for(case.id, now)

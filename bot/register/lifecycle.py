@@ -122,7 +122,7 @@ def reroute(
     """Route the case again, never to ``exclude`` nor to anyone who declined it before, and assign it."""
     cases = CaseRepository(session)
     skipped = cases.declined_by(case) | {m for m in exclude if m}
-    network = effective_network(session, network)
+    network = effective_network(session, network, today_in(now, network))
     decision = route(network, routing_request(case, skipped, partner), cases.workload(now), today_in(now, network))
     assign(session, network, case, decision, status=status, now=now)
 

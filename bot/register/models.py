@@ -73,6 +73,14 @@ class Verb(Word):
     CLOSE = "close"
 
 
+class Via(Word):
+    """The door a person's act on a case came through, recorded with its event (``via``)."""
+
+    DESK = "desk"
+    TELEGRAM = "telegram"
+    CLI = "cli"
+
+
 class OutboxStatus(Word):
     """An outbox row: waiting (pending), claimed by a worker (sending), done (delivered), or given up
     after its retries or a permanent error (dead)."""

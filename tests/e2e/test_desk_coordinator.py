@@ -70,7 +70,7 @@ def test_the_coordinator_reassigns_a_case_and_the_new_mentor_is_emailed(stack: S
     page.get_by_label("Uusi mentori").select_option(target)
     page.get_by_label("Viesti uudelle mentorille (vapaaehtoinen)").fill("Tämä sopii sinulle paremmin")
     page.get_by_role("button", name="Siirrä mentorille").click()
-    expect(page).to_have_url(f"{web(stack)}/desk/cases/{reference}?said=coord_reassigned")
+    expect(page).to_have_url(f"{web(stack)}/desk/cases/{reference}?said=coord_said_reassigned")
     expect(page.get_by_role("status")).to_contain_text("Tapaus siirrettiin.")
 
     case = shown(stack, reference)

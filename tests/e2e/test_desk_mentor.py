@@ -12,13 +12,14 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from bot.register.availability import Availability
+from bot.register.lifecycle import today_in
 from tests.e2e.conftest import Stack
 from tests.e2e.desk import assert_accessible, frontdoor_of, make_case, sign_in
 from tests.e2e.test_mentors import mentor_email
@@ -149,7 +150,8 @@ def test_a_mentor_declines_one_case_and_forwards_another_and_the_next_mentors_ar
 def test_a_mentor_away_gets_no_new_case(stack: Stack, page: Page) -> None:
     before = make_case(stack, **RECRUITMENT, **customer())
     assert shown(stack, before)["mentor"] == TIINA  # the kind of case that goes to her
-    today = date.today()
+    register = frontdoor_of(stack)
+    today = today_in(register.clock(), register.network)  # the network's own day, not the host's
     sign_in(page, stack, TIINA, "/desk/availability")
     try:
         page.get_by_label("Ensimmäinen poissaolopäivä").fill(today.isoformat())

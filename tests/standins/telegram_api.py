@@ -136,12 +136,18 @@ class TelegramApi:
     def user(user_id: int, first_name: str = "Test", language: str = "fi") -> dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language}
 
-    def type(self, token: str, user_id: int, text: str, language: str = "fi") -> None:
-        """The user writes ``text`` in their private chat with the bot (commands get their entity)."""
+    def type(self, token: str, user_id: int, text: str, language: str = "fi", group: int | None = None) -> None:
+        """The user writes ``text`` in their private chat with the bot, or in the ``group`` chat with this id
+        (commands get their entity)."""
+        chat = (
+            {"id": user_id, "type": "private", "first_name": "Test"}
+            if group is None
+            else {"id": group, "type": "group", "title": "Tiimi"}
+        )
         message: dict[str, Any] = {
             "message_id": 100000 + self.bots[token].next_update,
             "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "Test"},
+            "chat": chat,
             "from": self.user(user_id, language=language),
             "text": text,
         }

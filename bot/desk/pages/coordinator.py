@@ -24,7 +24,7 @@ from bot.desk.pages import coordinator_network, coordinator_outbox, coordinator_
 from bot.desk.pages.coordinator_shared import names_of, network_today
 from bot.desk.rendering import Desk, back_to, checked_form, coordinator, desk_of, language_of, page
 from bot.register.lifecycle import CaseNotFound, TransitionError
-from bot.register.models import CASE_STATUSES, OPEN_STATUSES
+from bot.register.models import CASE_STATUSES, OPEN_STATUSES, Via
 from bot.register.overview import CaseFilter, CaseOverview, CasePage, CaseRow, MentorLoad
 
 logger = logging.getLogger(__name__)
@@ -138,14 +138,14 @@ async def reassign(request: Request) -> Response:
         return await _reassign_page(request, signed, status_code=400, error="coord_reassign_pick", form=form)
     try:
         outcome = await asyncio.to_thread(
-            desk.frontdoor.lifecycle.reassign, reference, signed.person.id, mentor_id, note, via="desk"
+            desk.frontdoor.lifecycle.reassign, reference, signed.person.id, mentor_id, note, via=Via.DESK
         )
     except CaseNotFound:
         raise HTTPException(404) from None
     except TransitionError:
         return await _reassign_page(request, signed, status_code=409, error=await _why_not(desk, reference, mentor_id), form=form)
     logger.info("desk: case %s reassigned by %s", outcome.reference, signed.person.id)
-    return back_to(f"/desk/cases/{outcome.reference}", "coord_reassigned")
+    return back_to(f"/desk/cases/{outcome.reference}", "coord_said_reassigned")
 
 
 async def _why_not(desk: Desk, reference: str, mentor_id: str) -> str:

@@ -71,7 +71,7 @@ def _row(file_mentor: Mentor, routed: Mentor, own: int | None, load: MentorLoad,
 def _mentors(desk: Desk, network: Network, today: date) -> list[MentorRow]:
     """Every mentor (the coordinator first) with capacity, load and away periods: three queries."""
     with desk.frontdoor.sessions() as session:
-        routed = effective_network(session, network)
+        routed = effective_network(session, network, today)
         own = AvailabilityRepository(session).capacities()
         load = CaseOverview(session).load(desk.frontdoor.clock())
     rows = []

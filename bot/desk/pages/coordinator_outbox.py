@@ -3,7 +3,7 @@
 The list is ``frontdoor outbox list --status dead`` without addresses; an
 email address or phone number in a delivery error is masked too. Retrying is
 ``frontdoor outbox retry``: the row goes back to the queue with fresh
-attempts (the outbox row is the record; no case event is written).
+attempts, and its case gets a ``notification_retried`` event (who, via desk).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.delivery.admin import OutboxAdmin
 from bot.desk.pages.coordinator_shared import names_of
 from bot.desk.rendering import Desk, back_to, checked_form, coordinator, desk_of, language_of, page
 from bot.privacy.masking import EMAIL, PHONE
-from bot.register.models import OutboxStatus
+from bot.register.models import OutboxStatus, Via
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +71,11 @@ async def retry(request: Request) -> Response:
     every = form.get("all") == "1"
     wanted = str(form.get("id", ""))
     if not every and not wanted.isdigit():
-        return back_to(OUTBOX_PATH, "coord_outbox_retry_none")
+        return back_to(OUTBOX_PATH, "coord_said_retry_none")
     ids = [] if every else [int(wanted)]
-    count = await asyncio.to_thread(_admin(desk_of(request)).retry, ids, every_dead=every, actor=signed.person.id, via="desk")
+    count = await asyncio.to_thread(_admin(desk_of(request)).retry, ids, every_dead=every, actor=signed.person.id, via=Via.DESK)
     logger.info("desk: %d given-up notification(s) queued again by %s", count, signed.person.id)
-    return back_to(OUTBOX_PATH, "coord_outbox_retried" if count else "coord_outbox_retry_none")
+    return back_to(OUTBOX_PATH, "coord_said_retried" if count else "coord_said_retry_none")
 
 
 routes: list[BaseRoute] = [

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from bot.contact import check_email
 from bot.desk.access import SignedIn
 from bot.desk.rendering import Desk, checked_form, coordinator, desk_of, language_of, page
+from bot.register.models import Via
 from bot.register.repositories import CaseRepository
 
 logger = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ async def erase(request: Request) -> Response:
         found = await asyncio.to_thread(_found, desk, who)
         return _form_page(request, signed, found=found, email=who.email or "", conversation_id=who.conversation_id or "")
     erasure = await asyncio.to_thread(
-        desk.frontdoor.privacy.erase, email=who.email, conversation_id=who.conversation_id, actor=signed.person.id, via="desk"
+        desk.frontdoor.privacy.erase, email=who.email, conversation_id=who.conversation_id, actor=signed.person.id, via=Via.DESK
     )
     logger.info("desk: erasure by %s: %d case(s)", signed.person.id, len(erasure.references))
     said = desk.texts.get(

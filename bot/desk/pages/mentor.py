@@ -25,9 +25,9 @@ from bot.paths.offerings import in_language
 from bot.register.availability import MAX_CAPACITY, AvailabilityError, MentorAvailabilityView
 from bot.register.inbox import CaseView, Inbox
 from bot.register.lifecycle import ALLOWED, SYSTEM, CaseNotFound, Lifecycle, TransitionError, today_in
-from bot.register.models import AWAITING_STATUSES, Case, Verb, utc
+from bot.register.models import AWAITING_STATUSES, Case, Verb, Via, utc
 
-VIA = "desk"
+VIA = Via.DESK
 # The longest note, reason or comment the desk keeps.
 TEXT_LIMIT = 4000
 # What an event's detail may say, and the desk text that labels it (the rest is the register's own).

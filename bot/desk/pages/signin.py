@@ -28,7 +28,10 @@ from bot.language import LANGUAGES
 logger = logging.getLogger(__name__)
 
 
-def _sign_in_form(request: Request, *, status_code: int = 200, error: str | None = None, sent: bool = False) -> Response:
+def _sign_in_form(
+    request: Request, *, status_code: int = 200, error: str | None = None, sent: bool = False, next_path: str | None = None
+) -> Response:
+    """The email form; ``next_path`` (else ``?next=``) is where the link it sends will land."""
     token = form_token(request)
     response = page(
         request,
@@ -36,7 +39,7 @@ def _sign_in_form(request: Request, *, status_code: int = 200, error: str | None
         None,
         status_code=status_code,
         form_token=token,
-        next_path=safe_next(request.query_params.get("next")) or "",
+        next_path=safe_next(next_path or request.query_params.get("next")) or "",
         error=error,
         sent=sent,
     )
@@ -69,20 +72,19 @@ async def request_link(request: Request) -> Response:
     """``POST /desk/sign-in``: email a link to the address if it is a person of the network file."""
     form = await _anonymous_form(request)
     address = form.get("email", "").strip()[:320]
+    next_path = safe_next(form.get("next"))
     try:
         address = validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError:
-        return _sign_in_form(request, status_code=400, error="email_invalid")
+        return _sign_in_form(request, status_code=400, error="email_invalid", next_path=next_path)
     client = request.client.host if request.client else "-"
     if not await desk_of(request).limits.allow(address, client):
-        return _sign_in_form(request, status_code=429, error="too_many_requests")
+        return _sign_in_form(request, status_code=429, error="too_many_requests", next_path=next_path)
     who = person_by_email(desk_of(request).frontdoor.network, address)
-    response = _sign_in_form(request, sent=True)
+    response = _sign_in_form(request, sent=True, next_path=next_path)
     if who is not None:
         # After the answer: a known address must not be told apart by a slower answer (the SMTP round trip).
-        response.background = BackgroundTask(
-            _send_link, request, who, address.lower(), safe_next(form.get("next")), language_of(request)
-        )
+        response.background = BackgroundTask(_send_link, request, who, address.lower(), next_path, language_of(request))
     return response
 
 
@@ -144,7 +146,7 @@ async def sign_out(request: Request) -> Response:
     signed = await signed_in(request)
     await checked_form(request, signed)
     await asyncio.to_thread(desk_of(request).access.sign_out, request.cookies[SESSION_COOKIE])
-    response = back_to(DESK_PATH, "signed_out", lang=signed.language)
+    response = back_to(DESK_PATH, "said_signed_out", lang=signed.language)
     set_session_cookie(response, request, None)
     return response
 

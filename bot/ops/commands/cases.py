@@ -13,7 +13,7 @@ from bot.messages import Catalog
 from bot.ops.commands import Commands
 from bot.paths.drafting import PathStep, step_line
 from bot.register.lifecycle import CaseNotFound, Lifecycle, Outcome, TransitionError
-from bot.register.models import Verb
+from bot.register.models import Verb, Via
 from bot.settings import Settings
 
 LIST_COLUMNS = (
@@ -35,23 +35,23 @@ Change = Callable[[Lifecycle, argparse.Namespace], Outcome]
 CHANGES: dict[Verb, tuple[str, Change]] = {
     Verb.ACCEPT: (
         "the mentor takes the case on",
-        lambda lifecycle, args: lifecycle.accept(args.reference, args.actor, via="cli"),
+        lambda lifecycle, args: lifecycle.accept(args.reference, args.actor, via=Via.CLI),
     ),
     Verb.DECLINE: (
         "hand the case back: it goes to the next best mentor",
-        lambda lifecycle, args: lifecycle.decline(args.reference, args.actor, reason=args.reason, via="cli"),
+        lambda lifecycle, args: lifecycle.decline(args.reference, args.actor, reason=args.reason, via=Via.CLI),
     ),
     Verb.FORWARD: (
         "pass the case to another partner",
-        lambda lifecycle, args: lifecycle.forward(args.reference, args.actor, args.partner, note=args.note, via="cli"),
+        lambda lifecycle, args: lifecycle.forward(args.reference, args.actor, args.partner, note=args.note, via=Via.CLI),
     ),
     Verb.CONTACTED: (
         "the customer has been contacted",
-        lambda lifecycle, args: lifecycle.contacted(args.reference, args.actor, note=args.note, via="cli"),
+        lambda lifecycle, args: lifecycle.contacted(args.reference, args.actor, note=args.note, via=Via.CLI),
     ),
     Verb.CLOSE: (
         "the case is done",
-        lambda lifecycle, args: lifecycle.close(args.reference, args.actor, note=args.note, via="cli"),
+        lambda lifecycle, args: lifecycle.close(args.reference, args.actor, note=args.note, via=Via.CLI),
     ),
 }
 

@@ -7,6 +7,7 @@ import sys
 
 from bot.app import create_frontdoor
 from bot.desk.access import AccessError, DeskAccess
+from bot.desk.people import person
 from bot.ops.commands import Commands
 from bot.settings import Settings
 
@@ -44,6 +45,10 @@ def _link(args: argparse.Namespace, settings: Settings) -> int:
 
 def _revoke(args: argparse.Namespace, settings: Settings) -> int:
     frontdoor = create_frontdoor(settings)
+    if person(frontdoor.network, args.person) is None:
+        known = ", ".join([frontdoor.network.coordinator.id, *(m.id for m in frontdoor.network.mentors)])
+        print(f"error: unknown person '{args.person}': give the id of a mentor or the coordinator ({known})", file=sys.stderr)
+        return 2
     access = DeskAccess(frontdoor.sessions, frontdoor.networks.current, frontdoor.clock)
     ended = access.end_sessions_of(args.person)
     print(f"{ended} desk session(s) of {args.person} ended")

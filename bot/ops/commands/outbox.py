@@ -9,7 +9,7 @@ import sys
 from bot.app import create_frontdoor
 from bot.delivery.admin import OutboxAdmin
 from bot.ops.commands import Commands
-from bot.register.models import OUTBOX_STATUSES
+from bot.register.models import OUTBOX_STATUSES, Via
 from bot.settings import Settings
 
 
@@ -53,6 +53,6 @@ def _retry(args: argparse.Namespace, settings: Settings) -> int:
     if not args.ids and not args.dead:
         print("error: name the outbox ids to retry, or --dead for all given-up ones", file=sys.stderr)
         return 2
-    count = admin.retry(args.ids, every_dead=args.dead, via="cli")
+    count = admin.retry(args.ids, every_dead=args.dead, via=Via.CLI)
     print(f"{count} notification(s) queued again")
     return 0

@@ -10,6 +10,7 @@ from bot.app import create_frontdoor
 from bot.contact import check_email
 from bot.ops.commands import Commands
 from bot.privacy.service import Erasure
+from bot.register.models import Via
 from bot.settings import Settings
 
 
@@ -55,7 +56,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _erase(args: argparse.Namespace, settings: Settings) -> int:
-    erasure = create_frontdoor(settings).privacy.erase(email=args.email, actor="coordinator", via="cli")
+    erasure = create_frontdoor(settings).privacy.erase(email=args.email, actor="coordinator", via=Via.CLI)
     references = ", ".join(erasure.references) or "none"
     print(f"erased: {len(erasure.references)} case(s) ({references}); their mentors are told")
     _print_removed(erasure)

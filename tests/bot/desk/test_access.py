@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -179,3 +180,32 @@ def test_signing_out_and_revoking_end_sessions_on_the_server(timed: FrontDoor) -
     assert access.session(phone) is None and access.session(laptop) is None
     assert access.session(other) is not None
     assert access.end_sessions_of("ao-pekka") == 0
+
+
+def _press_twice_at_once(access: DeskAccess, token: str) -> tuple[list[str], list[str]]:
+    """Two threads press "Sign in" with one link at the same moment: the sessions opened, the refusals."""
+    start = threading.Barrier(2)
+    opened: list[str] = []
+    refused: list[str] = []
+
+    def press() -> None:
+        start.wait()
+        try:
+            opened.append(access.sign_in(token).session_id)
+        except AccessError as error:
+            refused.append(str(error))
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return opened, refused
+
+
+def test_a_link_pressed_twice_at_the_same_moment_opens_one_session(timed: FrontDoor) -> None:
+    """Two browsers (or a double click) racing with one link: exactly one gets a session, on SQLite too."""
+    access = access_of(timed)
+    for _ in range(5):
+        opened, refused = _press_twice_at_once(access, access.issue_link("ao-marja"))
+        assert len(opened) == 1 and len(refused) == 1, (opened, refused)

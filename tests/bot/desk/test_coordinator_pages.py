@@ -150,7 +150,7 @@ def test_reassigning_gives_the_case_to_the_chosen_mentor_through_the_desk(frontd
 
     answer = coordinator.post(f"/desk/cases/{reference}/reassign", {"mentor": "amk-jussi", "note": "Jussi tuntee yrityksen"})
     assert answer.status_code == 303
-    assert answer.headers["location"] == f"/desk/cases/{reference}?said=coord_reassigned"
+    assert answer.headers["location"] == f"/desk/cases/{reference}?said=coord_said_reassigned"
     shown = frontdoor.cases.show_case(reference)
     assert shown is not None and shown["mentor"] == "amk-jussi" and shown["status"] == "assigned"
     event = next(e for e in shown["events"] if e["kind"] == "reassigned")
@@ -246,15 +246,15 @@ def test_the_outbox_lists_given_up_notifications_without_addresses_and_retries_t
     assert f'name="id" value="{dead_id}"' in page.text and "Yritä uudelleen" in page.text
 
     answer = coordinator.post("/desk/outbox/retry", {"id": str(dead_id)})
-    assert answer.headers["location"] == "/desk/outbox?said=coord_outbox_retried"
+    assert answer.headers["location"] == "/desk/outbox?said=coord_said_retried"
     with frontdoor.sessions() as session:
         again = session.get(OutboxMessage, dead_id)
         assert again is not None and (again.status, again.attempts) == ("pending", 0)
-    told = coordinator.client.get("/desk/outbox?said=coord_outbox_retried")
+    told = coordinator.client.get("/desk/outbox?said=coord_said_retried")
     assert re.search(r'role="status"[^>]*><p>Ilmoitukset palautettiin jonoon', told.text)
     assert "Kaikki ilmoitukset ovat menneet perille" in told.text
     none = coordinator.post("/desk/outbox/retry", {"all": "1"})
-    assert none.headers["location"] == "/desk/outbox?said=coord_outbox_retry_none"
+    assert none.headers["location"] == "/desk/outbox?said=coord_said_retry_none"
 
 
 def test_the_report_is_in_the_page_and_its_tables_download_as_csv(frontdoor: FrontDoor, coordinator: Signed) -> None:

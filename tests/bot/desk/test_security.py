@@ -19,7 +19,7 @@ from bot.desk.access import DeskAccess
 from bot.desk.security import FORM_COOKIE, SESSION_COOKIE
 from bot.ops.localservices import free_port
 from bot.ops.webserver import WebServer
-from bot.settings import DEFAULT_NETWORK, Settings
+from bot.settings import DEFAULT_NETWORK, PROJECT_ROOT, Settings
 from tests.bot.desk.test_access import Clock
 from tests.bot.desk.test_signin import (
     CSRF,
@@ -279,3 +279,15 @@ def test_behind_a_trusted_proxy_the_browsers_https_and_address_count(settings: S
             assert same == [200] * 10 + [429]
     finally:
         frontdoor.engine.dispose()
+
+
+def test_no_template_has_inline_script_or_style_that_the_csp_would_block() -> None:
+    """The CSP allows scripts and styles from the desk's own files only: no template may carry them inline."""
+    inline = re.compile(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE)
+    templates = sorted((PROJECT_ROOT / "bot" / "desk" / "templates").glob("*.html"))
+    assert templates
+    assert {
+        path.name: inline.findall(path.read_text(encoding="utf-8"))
+        for path in templates
+        if inline.search(path.read_text(encoding="utf-8"))
+    } == {}

@@ -283,7 +283,7 @@ def test_signing_out_ends_the_session_on_the_server(client: TestClient, timed: F
     session_id = sign_in(client, "ao-marja")
     token = signed_in_token(client)
     out = client.post("/desk/sign-out", data={"csrf": token})
-    assert out.status_code == 303 and out.headers["location"].startswith("/desk/?said=signed_out")
+    assert out.status_code == 303 and out.headers["location"].startswith("/desk/?said=said_signed_out")
     assert SESSION_COOKIE not in client.cookies
     assert "Olet kirjautunut ulos" in client.get(out.headers["location"]).text
     # The old cookie, kept by someone: it opens nothing any more.

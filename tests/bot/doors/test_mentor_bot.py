@@ -375,3 +375,13 @@ def test_desk_without_links_points_the_mentor_to_the_sign_in_page(app: FrontDoor
             what="the desk's address",
         )
     assert f"{app.settings.public_url}/desk/ " in answer["text"] and "/desk/link/" not in answer["text"]
+
+
+def test_desk_in_a_group_chat_gives_no_link_that_the_others_could_use(app: FrontDoor, api: TelegramApi) -> None:
+    assert app.mentors.redeem(app.mentors.invite("leena"), LEENA_TELEGRAM, LEENA_TELEGRAM) is not None
+    team = -100123
+    with mentor_bot(app, api) as made:
+        api.type(MENTOR_TOKEN, LEENA_TELEGRAM, "/desk", group=team)
+        answer = api.wait_for(lambda: api.sent_to(MENTOR_TOKEN, team), what="the answer in the group")[0]
+    assert "yksityisviestinä" in answer["text"] and "/desk/link/" not in answer["text"]
+    assert not made

@@ -20,3 +20,8 @@ def test_revoking_ends_every_session_of_the_person_and_no_one_elses(
     assert "2 desk session(s) of ao-marja ended" in capsys.readouterr().out
     assert access.session(phone) is None and access.session(laptop) is None
     assert access.session(other) is not None
+
+
+def test_revoking_for_someone_not_in_the_network_file_says_so(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["desk", "revoke", "--as", "nobody", "--database-url", settings.database_url]) == 2
+    assert "unknown person 'nobody'" in capsys.readouterr().err

@@ -77,3 +77,18 @@ def test_the_view_lists_the_files_periods_and_the_own_ones_in_order(availability
     periods = availability.of("ao-marja").away
     assert [p.id for p in periods if p.id is not None] == [own]
     assert [p.starts for p in periods] == sorted(p.starts for p in periods)
+
+
+def test_periods_over_are_neither_shown_nor_read_by_routing_and_are_forgotten_a_month_later(
+    app: FrontDoor, availability: Availability
+) -> None:
+    today = _today(app)
+    over = availability.add_away("ao-marja", today - timedelta(days=40), today - timedelta(days=35), actor="ao-marja")
+    recent = availability.add_away("ao-marja", today - timedelta(days=5), today - timedelta(days=1), actor="ao-marja")
+    coming = availability.add_away("ao-marja", today + timedelta(days=3), today + timedelta(days=4), actor="ao-marja")
+    assert [p.id for p in availability.of("ao-marja").away if p.id is not None] == [coming]
+    marja = availability.effective().mentor("ao-marja")
+    assert marja is not None and (today + timedelta(days=3), today + timedelta(days=4)) in marja.away
+    assert (today - timedelta(days=5), today - timedelta(days=1)) not in marja.away
+    assert availability.forget_ended() == 1  # only the one over for more than 30 days
+    assert not availability.remove_away("ao-marja", over) and availability.remove_away("ao-marja", recent)
