@@ -24,7 +24,7 @@ from bot.network.model import Mentor, Network
 from bot.network.needs import Taxonomy
 from bot.paths.drafting import step_line
 from bot.register.cases import case_fields, drafted_path, path_json
-from bot.register.models import AWAITING_STATUSES, Case, CaseStatus, OutboxMessage, Verb, utc, wire_time
+from bot.register.models import AWAITING_STATUSES, OUTCOMES, Case, CaseStatus, OutboxMessage, Verb, utc, wire_time
 from bot.settings import DATA_DIR
 
 NOTICES_FILE = DATA_DIR / "notices.yml"
@@ -38,6 +38,7 @@ CUSTOMER_KINDS = frozenset({"case_accepted"})
 
 # The mentors' bot's callback verbs besides the lifecycle's: forward to a chosen partner, show the card again.
 FORWARD_TO = "fwd"
+CLOSE_AS = "end"
 SHOW = "show"
 # Which buttons a mentor gets for a case in each status (callback verbs).
 ACTIONS_BY_STATUS: dict[str, tuple[Verb, ...]] = {
@@ -137,6 +138,11 @@ class NoticeWriter:
     def forward_buttons(self, case: Case, network: Network, language: str) -> tuple[tuple[tuple[str, str], ...], ...]:
         """One button per other partner, and back."""
         rows = tuple(((p.name, f"{FORWARD_TO}:{case.reference}:{p.id}"),) for p in network.partners if p.id != case.partner)
+        return (*rows, ((self.texts.word("buttons", "back", language), f"{SHOW}:{case.reference}"),))
+
+    def outcome_buttons(self, case: Case, language: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """One button per outcome (closing the case with it), and back."""
+        rows = tuple(((self.texts.word("outcomes", o, language), f"{CLOSE_AS}:{case.reference}:{o}"),) for o in OUTCOMES)
         return (*rows, ((self.texts.word("buttons", "back", language), f"{SHOW}:{case.reference}"),))
 
     def mentor_card(self, case: Case, network: Network, language: str, heading_kind: str = "case_assigned") -> Notice:

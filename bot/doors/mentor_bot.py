@@ -23,7 +23,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.delivery.notices import FORWARD_TO, SHOW, NoticeWriter, mentor_language
+from bot.delivery.notices import CLOSE_AS, FORWARD_TO, SHOW, NoticeWriter, mentor_language
 from bot.delivery.notifiers.telegram import keyboard
 from bot.language import language_of
 from bot.network.model import Mentor
@@ -159,14 +159,15 @@ class MentorBot:
             await update.effective_message.reply_text(card.html, parse_mode=ParseMode.HTML, reply_markup=keyboard(card.buttons))
 
     # -- buttons --------------------------------------------------------------
-    def _action(self, verb: str, mentor: Mentor, reference: str, partner: str | None) -> Callable[[], Outcome]:
+    def _action(self, verb: str, mentor: Mentor, reference: str, choice: str | None) -> Callable[[], Outcome]:
+        """The lifecycle's step for a button; ``choice`` is the partner forwarded to or the outcome closed with."""
         lifecycle = self.lifecycle
         actions: dict[str, Callable[[], Outcome]] = {
             Verb.ACCEPT: lambda: lifecycle.accept(reference, mentor.id, via=VIA),
             Verb.DECLINE: lambda: lifecycle.decline(reference, mentor.id, via=VIA),
             Verb.CONTACTED: lambda: lifecycle.contacted(reference, mentor.id, via=VIA),
-            Verb.CLOSE: lambda: lifecycle.close(reference, mentor.id, via=VIA),
-            FORWARD_TO: lambda: lifecycle.forward(reference, mentor.id, partner or "", via=VIA),
+            CLOSE_AS: lambda: lifecycle.close(reference, mentor.id, outcome=choice or "", via=VIA),
+            FORWARD_TO: lambda: lifecycle.forward(reference, mentor.id, choice or "", via=VIA),
         }
         return actions[verb]
 
@@ -186,17 +187,23 @@ class MentorBot:
             await query.answer(self.texts.say("bot_case_unknown", language, reference=reference), show_alert=True)
             return
         network = self.directory.network
-        if verb in (Verb.FORWARD, SHOW):
+        if verb in (Verb.FORWARD, Verb.CLOSE, SHOW):
             card = self.writer.mentor_card(case, network, language)
-            if verb == Verb.FORWARD:
-                prompt = html.escape(self.texts.say("bot_forward_to", language, reference=case.reference))
+            if verb in (Verb.FORWARD, Verb.CLOSE):  # a second keyboard: the partner, or what came of it
+                forward = verb == Verb.FORWARD
+                ask = self.texts.say("bot_forward_to" if forward else "bot_close_as", language, reference=case.reference)
+                choices = (
+                    self.writer.forward_buttons(case, network, language)
+                    if forward
+                    else self.writer.outcome_buttons(case, language)
+                )
                 await query.answer()
-                await self._edit(update, f"{card.html}\n\n<b>{prompt}</b>", self.writer.forward_buttons(case, network, language))
+                await self._edit(update, f"{card.html}\n\n<b>{html.escape(ask)}</b>", choices)
                 return
             await query.answer()
             await self._edit(update, card.html, card.buttons)
             return
-        if verb not in (Verb.ACCEPT, Verb.DECLINE, Verb.CONTACTED, Verb.CLOSE, FORWARD_TO):
+        if verb not in (Verb.ACCEPT, Verb.DECLINE, Verb.CONTACTED, CLOSE_AS, FORWARD_TO):
             await query.answer()
             return
         try:

@@ -121,6 +121,9 @@ def case_fields(case: Case) -> dict[str, Any]:
         "mentor": case.mentor,
         "status": case.status,
         "consent": case.consent,
+        "outcome": case.outcome,
+        "delivered_by": case.delivered_by or [],
+        "entry_partner": case.entry_partner,
     }
 
 

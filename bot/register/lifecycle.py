@@ -13,26 +13,48 @@ reads everything from the database, so a restart loses nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.network.model import Mentor, Network
-from bot.network.routing import Route, RoutingRequest, route
-from bot.register.availability import effective_network
-from bot.register.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseHolder, CaseStatus, OutboxMessage, Verb, wire_time
-from bot.register.repositories import CaseRepository, OutboxRepository
-from bot.register.service import RegisterService
-from bot.register.servicetime import deadline
+from bot.network.routing import Route
+from bot.register.assignment import (
+    CUSTOMER,
+    SYSTEM,
+    assign,
+    notify,
+    notify_customer,
+    queue,
+    reroute,
+    routing_request,
+    said,
+    today_in,
+)
+from bot.register.closing import checked_outcome, record_outcome
+from bot.register.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseOutcome, CaseStatus, Verb, wire_time
+from bot.register.repositories import CaseRepository
+from bot.register.service import CaseNotFound, RegisterService, TransitionError
 
 logger = logging.getLogger(__name__)
 
-SYSTEM = "frontdoor"
-# Who the event log names when the customer does something.
-CUSTOMER = "customer"
+# What other modules take from here (some are defined in bot.register.assignment and bot.register.service).
+__all__ = [
+    "ALLOWED",
+    "CUSTOMER",
+    "SYSTEM",
+    "CaseNotFound",
+    "Lifecycle",
+    "Outcome",
+    "TransitionError",
+    "assign",
+    "notify",
+    "notify_customer",
+    "queue",
+    "reroute",
+    "routing_request",
+    "today_in",
+]
 
 # What each action needs the case's status to be.
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -44,14 +66,6 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 
 
-class TransitionError(ValueError):
-    """The change is not allowed; the message says why."""
-
-
-class CaseNotFound(LookupError):
-    """No case has this reference."""
-
-
 @dataclass(frozen=True)
 class Outcome:
     """The case after a change."""
@@ -61,131 +75,6 @@ class Outcome:
     mentor: str | None
     partner: str | None
     reason: str | None = None
-
-
-def routing_request(case: Case, exclude: frozenset[str] = frozenset(), partner: str | None = None) -> RoutingRequest:
-    """What routing needs to know of a stored case."""
-    return RoutingRequest(
-        need=case.need,
-        municipality=case.municipality,
-        place_named=case.place_named,
-        sector=case.sector,
-        language=case.language,
-        exclude=exclude,
-        partner=partner,
-    )
-
-
-def assign(session: Session, network: Network, case: Case, decision: Route, *, status: str, now: datetime) -> None:
-    """Give the case to the routed mentor: status, deadline, event and the mentor's notification."""
-    cases = CaseRepository(session)
-    case.partner = decision.partner
-    case.mentor = decision.mentor
-    case.area = decision.area
-    case.status = status
-    case.routing_reason = decision.reason
-    case.assigned_at = now
-    case.respond_by = deadline(now, network.service)
-    case.updated_at = now
-    cases.record(
-        case,
-        "assigned",
-        SYSTEM,
-        now,
-        status=status,
-        partner=decision.partner,
-        mentor=decision.mentor,
-        reason=decision.reason,
-        to_coordinator=decision.to_coordinator,
-        respond_by=wire_time(case.respond_by),
-    )
-    session.flush()
-    if not any(holder.mentor == decision.mentor for holder in case.holders):
-        session.add(CaseHolder(case=case, mentor=decision.mentor, since=now))
-    mentor = network.mentor(decision.mentor)
-    if mentor is None:  # the network guarantees the coordinator exists
-        raise TransitionError(f"mentor '{decision.mentor}' is not in the network")
-    assignments = sum(1 for event in case.events if event.kind == "assigned")
-    notify(session, case, mentor, "case_assigned", now, occasion=assignments)
-
-
-def reroute(
-    session: Session,
-    network: Network,
-    case: Case,
-    *,
-    status: str,
-    now: datetime,
-    exclude: set[str | None],
-    partner: str | None = None,
-) -> None:
-    """Route the case again, never to ``exclude`` nor to anyone who declined it before, and assign it."""
-    cases = CaseRepository(session)
-    skipped = cases.declined_by(case) | {m for m in exclude if m}
-    network = effective_network(session, network, today_in(now, network))
-    decision = route(network, routing_request(case, skipped, partner), cases.workload(now), today_in(now, network))
-    assign(session, network, case, decision, status=status, now=now)
-
-
-def queue(
-    session: Session,
-    case_id: int,
-    *,
-    kind: str,
-    recipient: str,
-    channel: str,
-    address: str | None,
-    key: str,
-    now: datetime,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Add one notification to the outbox, in the caller's transaction.
-
-    Takes the case's id, not the case, so the outbox worker can queue an alert
-    about a failed row without loading its case; ``detail`` is what the
-    notification needs beyond the case (e.g. which delivery an alert is about).
-    """
-    OutboxRepository(session).add(
-        OutboxMessage(
-            idempotency_key=key,
-            case_id=case_id,
-            kind=kind,
-            recipient=recipient,
-            channel=channel,
-            address=address,
-            status="pending",
-            attempts=0,
-            created_at=now,
-            next_attempt_at=now,
-            detail=detail,
-        )
-    )
-
-
-def notify(session: Session, case: Case, mentor: Mentor | None, kind: str, now: datetime, *, occasion: int = 0) -> None:
-    """Queue a notification of ``kind`` to each of the mentor's channels, in the caller's transaction.
-
-    The idempotency key names the case, the kind, the occasion (the n-th
-    assignment, say), the mentor and the channel: a retried transaction
-    cannot queue the same notification twice.
-    """
-    if mentor is None:
-        return
-    for i, channel in enumerate(mentor.channels):
-        key = f"{case.reference}:{kind}:{occasion}:{mentor.id}:{channel.kind}:{i}"
-        queue(session, case.id, kind=kind, recipient=mentor.id, channel=channel.kind, address=channel.address, key=key, now=now)
-
-
-def notify_customer(session: Session, case: Case, kind: str, now: datetime, *, occasion: int = 0) -> None:
-    """Queue news for the customer in their own channel: Telegram directly, otherwise email if they gave one."""
-    if case.channel == "telegram" and case.conversation_id:
-        channel, address = "telegram_customer", case.conversation_id
-    elif case.email:
-        channel, address = "email", case.email
-    else:
-        return
-    key = f"{case.reference}:{kind}:{occasion}:{CUSTOMER}:{channel}"
-    queue(session, case.id, kind=kind, recipient=CUSTOMER, channel=channel, address=address, key=key, now=now)
 
 
 class Lifecycle(RegisterService):
@@ -223,7 +112,7 @@ class Lifecycle(RegisterService):
             case.updated_at = now
             if action == "accept":
                 case.respond_by = None
-            CaseRepository(session).record(case, status, actor, now, **_said(note=note, via=via))
+            CaseRepository(session).record(case, status, actor, now, **said(note=note, via=via))
             if action == "accept":
                 session.flush()
                 acceptances = sum(1 for event in case.events if event.kind == "accepted")
@@ -238,8 +127,54 @@ class Lifecycle(RegisterService):
     def contacted(self, reference: str, actor: str, note: str | None = None, *, via: str | None = None) -> Outcome:
         return self._simple(reference, actor, "contacted", "contacted", note=note, via=via)
 
-    def close(self, reference: str, actor: str, note: str | None = None, *, via: str | None = None) -> Outcome:
-        return self._simple(reference, actor, "close", "closed", note=note, via=via)
+    def close(
+        self,
+        reference: str,
+        actor: str,
+        note: str | None = None,
+        *,
+        outcome: str,
+        delivered_by: Sequence[str] = (),
+        via: str | None = None,
+    ) -> Outcome:
+        """The case is done, with what came of it (a ``CaseOutcome``) and, when served, who delivered."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            case = self._case(session, reference)
+            self._check(case, Verb.CLOSE, actor)
+            word, partners = checked_outcome(self.network, case, outcome, delivered_by)
+            case.status = CaseStatus.CLOSED
+            case.respond_by = None
+            record_outcome(session, case, actor, now, outcome=word, partners=partners, kind="closed", note=note, via=via)
+            result = self._outcome(case)
+        logger.info("case %s closed by %s: %s", result.reference, actor, word)
+        return result
+
+    def correct_outcome(
+        self,
+        reference: str,
+        actor: str,
+        outcome: str,
+        delivered_by: Sequence[str] = (),
+        note: str | None = None,
+        *,
+        via: str | None = None,
+    ) -> Outcome:
+        """The coordinator corrects what a closed case's outcome says; the correction is an event of its own."""
+        if actor != self.network.coordinator.id:
+            raise TransitionError(f"only the coordinator ({self.network.coordinator.id}) can correct an outcome")
+        now = self.clock()
+        with self.sessions.begin() as session:
+            case = self._case(session, reference)
+            if case.status != CaseStatus.CLOSED:
+                raise TransitionError(f"case {case.reference} is {case.status}: only a closed case's outcome can be corrected")
+            word, partners = checked_outcome(self.network, case, outcome, delivered_by)
+            record_outcome(
+                session, case, actor, now, outcome=word, partners=partners, kind="outcome_corrected", note=note, via=via
+            )
+            result = self._outcome(case)
+        logger.info("case %s outcome corrected by %s: %s", result.reference, actor, word)
+        return result
 
     def decline(self, reference: str, actor: str, reason: str | None = None, *, via: str | None = None) -> Outcome:
         """Hand the case back: it goes to the next best mentor, never to one who declined it."""
@@ -254,7 +189,7 @@ class Lifecycle(RegisterService):
                 )
             cases = CaseRepository(session)
             declined = case.mentor
-            cases.record(case, "declined", actor, now, from_mentor=declined, **_said(reason=reason, via=via))
+            cases.record(case, "declined", actor, now, from_mentor=declined, **said(reason=reason, via=via))
             session.flush()
             reroute(session, network, case, status="declined", now=now, exclude={declined})
             outcome = self._outcome(case)
@@ -272,7 +207,7 @@ class Lifecycle(RegisterService):
             case = self._case(session, reference)
             self._check(case, "forward", actor)
             cases = CaseRepository(session)
-            cases.record(case, "forwarded", actor, now, from_mentor=case.mentor, to_partner=partner, **_said(note=note, via=via))
+            cases.record(case, "forwarded", actor, now, from_mentor=case.mentor, to_partner=partner, **said(note=note, via=via))
             reroute(session, network, case, status="forwarded", now=now, exclude={case.mentor, actor}, partner=partner)
             outcome = self._outcome(case)
         logger.info("case %s forwarded by %s to %s → %s", outcome.reference, actor, partner, outcome.mentor)
@@ -295,7 +230,7 @@ class Lifecycle(RegisterService):
                 raise TransitionError(f"case {case.reference} is already with {mentor_id}")
             area = network.area_of(case.municipality, case.place_named)
             CaseRepository(session).record(
-                case, "reassigned", actor, now, from_mentor=case.mentor, to_mentor=mentor_id, **_said(note=note, via=via)
+                case, "reassigned", actor, now, from_mentor=case.mentor, to_mentor=mentor_id, **said(note=note, via=via)
             )
             reason = f"reassigned by the coordinator from {case.mentor or '-'} to {mentor_id}"
             decision = Route(
@@ -319,7 +254,7 @@ class Lifecycle(RegisterService):
                 raise TransitionError(
                     f"'{actor}' does not hold case {case.reference}: only its mentors or the coordinator can add notes"
                 )
-            CaseRepository(session).record(case, "noted", actor, now, **_said(note=text, via=via))
+            CaseRepository(session).record(case, "noted", actor, now, **said(note=text, via=via))
         logger.info("case %s noted by %s", reference, actor)
 
     def cancel_by_customer(self, reference: str, conversation_id: str) -> Outcome | None:
@@ -332,8 +267,13 @@ class Lifecycle(RegisterService):
             case = CaseRepository(session).by_reference(reference)
             if case is None or case.conversation_id != conversation_id or case.status not in OPEN_STATUSES:
                 return None
-            CaseRepository(session).record(case, "cancelled", CUSTOMER, now, previous_status=case.status)
-            case.status = "closed"
+            # The customer no longer needs it: that is what came of it.
+            CaseRepository(session).record(
+                case, "cancelled", CUSTOMER, now, previous_status=case.status, outcome=CaseOutcome.NO_NEED.value
+            )
+            case.status = CaseStatus.CLOSED
+            case.outcome = CaseOutcome.NO_NEED.value
+            case.outcome_at = now
             case.respond_by = None
             case.updated_at = now
             session.flush()
@@ -365,16 +305,6 @@ class Lifecycle(RegisterService):
         for outcome in results:
             logger.info("case %s overdue → %s", outcome.reference, outcome.mentor)
         return results
-
-
-def _said(**values: str | None) -> dict[str, str]:
-    """An event's optional words (a note, a reason, the door it came through), leaving out those not given."""
-    return {key: value for key, value in values.items() if value}
-
-
-def today_in(now: datetime, network: Network) -> date:
-    """The network's own calendar day: away periods are in local dates."""
-    return now.astimezone(ZoneInfo(network.service.timezone)).date()
 
 
 def _past(action: str) -> str:

@@ -73,6 +73,16 @@ class Verb(Word):
     CLOSE = "close"
 
 
+class CaseOutcome(Word):
+    """What came of a case, recorded when it is closed (``frontdoor cases close --outcome``)."""
+
+    SERVED = "served"  # the network delivered: training, a placement, an apprenticeship agreement, a recruitment …
+    REFERRED_OUTSIDE = "referred_outside"  # to a service outside the network
+    NOT_REACHABLE = "not_reachable"
+    NO_NEED = "no_need"
+    NOT_OFFERED = "not_offered"  # not something the network offers
+
+
 class Via(Word):
     """The door a person's act on a case came through, recorded with its event (``via``)."""
 
@@ -98,6 +108,7 @@ CASE_STATUSES = tuple(status.value for status in CaseStatus)
 AWAITING_STATUSES = tuple(s.value for s in (CaseStatus.ASSIGNED, CaseStatus.DECLINED, CaseStatus.FORWARDED, CaseStatus.ESCALATED))
 OPEN_STATUSES = (CaseStatus.NEW.value, *AWAITING_STATUSES, CaseStatus.ACCEPTED.value, CaseStatus.CONTACTED.value)
 OUTBOX_STATUSES = tuple(status.value for status in OutboxStatus)
+OUTCOMES = tuple(outcome.value for outcome in CaseOutcome)
 VERBS = tuple(verb.value for verb in Verb)
 
 
@@ -135,6 +146,12 @@ class Case(Base):
     phone = Column(String(40), nullable=True)
     # When its personal data were erased (on request) or purged (retention); the rest stays for statistics.
     erased_at = Column(DateTime(timezone=True), nullable=True)
+    # What came of it (CaseOutcome), when, and the partners that delivered a "served" case.
+    outcome = Column(String(30), nullable=True, index=True)
+    outcome_at = Column(DateTime(timezone=True), nullable=True)
+    delivered_by: Mapped[list[str] | None] = Column(JSON, nullable=True)
+    # The partner whose own site or Telegram link the customer came in through, if the network file vouches for it.
+    entry_partner = Column(String(80), nullable=True)
 
     events: Mapped[list[CaseEvent]] = relationship(
         "CaseEvent", back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"

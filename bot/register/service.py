@@ -10,6 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.network.model import Network
 
 
+class TransitionError(ValueError):
+    """The change is not allowed; the message says why."""
+
+
+class CaseNotFound(LookupError):
+    """No case has this reference."""
+
+
 class RegisterService:
     """Base of the register's services: a unit of work per call (``with self.sessions.begin()``)."""
 

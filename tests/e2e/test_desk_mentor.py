@@ -125,12 +125,16 @@ def test_a_mentor_signs_in_by_email_and_accepts_contacts_and_closes_a_case_by_ke
     assert shown(stack, reference)["status"] == "contacted"
     assert (contacted["actor"], contacted["detail"]["via"]) == (mentor, "desk")
 
+    # What came of it: the first outcome ("served by the network", its partner ticked already), chosen by keyboard.
+    tab_to_field(page, "outcome-served")
+    page.keyboard.press("Space")
     tab_to(page, "Sulje")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Suljit tapauksen")
     closed = last_event(stack, reference, "closed")
-    assert shown(stack, reference)["status"] == "closed"
-    assert (closed["actor"], closed["detail"]["via"]) == (mentor, "desk")
+    case = shown(stack, reference)
+    assert case["status"] == "closed" and case["outcome"] == "served" and case["delivered_by"] == [case["partner"]]
+    assert (closed["actor"], closed["detail"]["via"], closed["detail"]["outcome"]) == (mentor, "desk", "served")
     expect(page.get_by_role("button", name="Sulje", exact=True)).to_have_count(0)
 
 

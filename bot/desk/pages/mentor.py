@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -19,13 +19,13 @@ from starlette.routing import BaseRoute, Route
 
 from bot.delivery.notices import ACTIONS_BY_STATUS
 from bot.desk.access import SignedIn
+from bot.desk.pages.forms import FormError, kept_fields
 from bot.desk.people import person
 from bot.desk.rendering import back_to, checked_form, desk_of, page, signed_in
 from bot.paths.offerings import in_language
-from bot.register.availability import MAX_CAPACITY, AvailabilityError, MentorAvailabilityView
 from bot.register.inbox import CaseView, Inbox
-from bot.register.lifecycle import ALLOWED, SYSTEM, CaseNotFound, Lifecycle, TransitionError, today_in
-from bot.register.models import AWAITING_STATUSES, Case, Verb, Via, utc
+from bot.register.lifecycle import ALLOWED, SYSTEM, CaseNotFound, Lifecycle, TransitionError
+from bot.register.models import AWAITING_STATUSES, OUTCOMES, Case, CaseOutcome, Verb, Via, utc
 
 VIA = Via.DESK
 # The longest note, reason or comment the desk keeps.
@@ -35,6 +35,8 @@ DETAIL_LABELS = {
     "mentor": "mentor_detail_to_mentor",
     "to_mentor": "mentor_detail_to_mentor",
     "to_partner": "mentor_detail_to_partner",
+    "outcome": "mentor_detail_outcome",
+    "delivered_by": "mentor_detail_delivered_by",
     "reason": "mentor_detail_reason",
     "note": "mentor_detail_note",
     "need_text": "mentor_detail_words",
@@ -53,15 +55,6 @@ class EventLine:
     via: str
     details: tuple[tuple[str, str], ...]
     note: str = ""
-
-
-class FormError(ValueError):
-    """A posted value cannot be used: ``key`` names the desk text that says why, ``field`` the input's id."""
-
-    def __init__(self, key: str, field: str):
-        super().__init__(key)
-        self.key = key
-        self.field = field
 
 
 def _inbox(request: Request) -> Inbox:
@@ -139,9 +132,14 @@ def _who(request: Request, signed: SignedIn, actor: str) -> str:
 def _detail_value(request: Request, signed: SignedIn, key: str, value: object) -> str:
     if key in ("mentor", "to_mentor"):
         return _who(request, signed, str(value))
-    partner = desk_of(request).frontdoor.network.partner(str(value)) if key == "to_partner" else None
+    network = desk_of(request).frontdoor.network
+    partner = network.partner(str(value)) if key == "to_partner" else None
     if partner:
         return partner.name
+    if key == "outcome":
+        return desk_of(request).frontdoor.notices.texts.word("outcomes", str(value), signed.language)
+    if key == "delivered_by" and isinstance(value, list):
+        return " / ".join(p.name if (p := network.partner(str(item))) else str(item) for item in value)
     if isinstance(value, list):
         return " / ".join(str(item) for item in value)
     return str(value)
@@ -208,6 +206,8 @@ def _case_page(
         notes=[line for line in events if line.kind == "noted"],
         verbs=_verbs(request, signed, case),
         partners=[p for p in network.partners if p.id != case.partner],
+        every_partner=network.partners,
+        outcomes=OUTCOMES,
         error=error,
         kept=kept,
     )
@@ -229,11 +229,6 @@ def _text(form: FormData, name: str, field: str, *, required: bool = False) -> s
     return value or None
 
 
-def _kept(form: FormData, *names: str) -> dict[str, str]:
-    """What was typed in the form's fields ``names``, to show again beside an error."""
-    return {name: str(value) for name, value in form.items() if name in names and isinstance(value, str)}
-
-
 def _apply(lifecycle: Lifecycle, verb: str, reference: str, actor: str, form: FormData) -> None:
     """Do ``verb`` to the case through the lifecycle, as made on the desk."""
     if verb == Verb.ACCEPT:
@@ -245,7 +240,13 @@ def _apply(lifecycle: Lifecycle, verb: str, reference: str, actor: str, form: Fo
     elif verb == Verb.CONTACTED:
         lifecycle.contacted(reference, actor, via=VIA)
     else:
-        lifecycle.close(reference, actor, _text(form, "note", "close-note"), via=VIA)
+        outcome = str(form.get("outcome") or "")
+        if outcome not in OUTCOMES:
+            raise FormError("mentor_outcome_missing", "close-outcome")
+        # Only a served case credits partners; the boxes are ignored for any other outcome.
+        partners = [str(p) for p in form.getlist("delivered_by")] if outcome == CaseOutcome.SERVED else []
+        note = _text(form, "note", "close-note")
+        lifecycle.close(reference, actor, note, outcome=outcome, delivered_by=partners, via=VIA)
 
 
 def _refusal(request: Request, signed: SignedIn, case: Case, verb: str) -> FormError:
@@ -281,7 +282,9 @@ async def act(request: Request) -> Response:
         _check_form(request, verb, view.case, form)
         await asyncio.to_thread(_apply, desk_of(request).frontdoor.lifecycle, verb, reference, signed.person.id, form)
     except FormError as error:
-        return _case_page(request, signed, view, status_code=400, error=error, **_kept(form, "reason", "note", "partner"))
+        return _case_page(
+            request, signed, view, status_code=400, error=error, **kept_fields(form, "reason", "note", "partner", "outcome")
+        )
     except CaseNotFound as gone:
         raise HTTPException(404) from gone
     except TransitionError:
@@ -300,90 +303,8 @@ async def add_note(request: Request) -> Response:
         text = _text(form, "text", "note-text", required=True)
         await asyncio.to_thread(desk_of(request).frontdoor.lifecycle.note, reference, signed.person.id, text or "", via=VIA)
     except FormError as error:  # the lifecycle refuses only an empty note or a stranger, both answered before
-        return _case_page(request, signed, view, status_code=400, error=error, **_kept(form, "text"))
+        return _case_page(request, signed, view, status_code=400, error=error, **kept_fields(form, "text"))
     return back_to(f"/desk/cases/{reference}", "mentor_said_noted")
-
-
-# -- away periods and capacity ------------------------------------------------------
-AVAILABILITY_PATH = "/desk/availability"
-
-
-async def _availability(request: Request, signed: SignedIn) -> MentorAvailabilityView:
-    try:
-        return await asyncio.to_thread(desk_of(request).availability.of, signed.person.id)
-    except AvailabilityError as error:  # the coordinator: routing never counts their capacity or time away
-        raise HTTPException(404) from error
-
-
-async def availability_page(request: Request, *, status_code: int = 200, error: FormError | None = None, **kept: str) -> Response:
-    """``GET /desk/availability``: the mentor's own capacity and away periods, and the network file's."""
-    signed = await signed_in(request)
-    return page(
-        request,
-        "availability.html",
-        signed,
-        status_code=status_code,
-        view=await _availability(request, signed),
-        max_capacity=MAX_CAPACITY,
-        day=lambda value: f"{value.day}.{value.month}.{value.year}",
-        error=error,
-        kept=kept,
-    )
-
-
-def _capacity(form: FormData) -> int | None:
-    raw = str(form.get("capacity") or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or not 0 <= int(raw) <= MAX_CAPACITY:
-        raise FormError("mentor_capacity_invalid", "capacity")
-    return int(raw)
-
-
-def _day(form: FormData, name: str) -> date:
-    try:
-        return date.fromisoformat(str(form.get(name) or ""))
-    except ValueError as error:
-        raise FormError("mentor_away_date_invalid", f"away-{name}") from error
-
-
-def _away(form: FormData, today: date) -> tuple[date, date]:
-    starts, ends = _day(form, "starts"), _day(form, "ends")
-    if ends < starts:
-        raise FormError("mentor_away_ends_before_start", "away-ends")
-    if ends < today:
-        raise FormError("mentor_away_in_past", "away-ends")
-    return starts, ends
-
-
-def _change(request: Request, signed: SignedIn, form: FormData) -> str:
-    """Make the change the form asks for; the status message's key."""
-    availability = desk_of(request).availability
-    mentor = signed.person.id
-    asked = str(form.get("do") or "")
-    if asked == "capacity":
-        availability.set_capacity(mentor, _capacity(form), mentor)
-        return "mentor_said_capacity_saved"
-    if asked == "add_away":
-        starts, ends = _away(form, today_in(desk_of(request).frontdoor.clock(), availability.network))
-        availability.add_away(mentor, starts, ends, mentor)
-        return "mentor_said_away_added"
-    raw = str(form.get("away") or "")
-    if asked == "remove_away" and raw.isdigit() and availability.remove_away(mentor, int(raw)):
-        return "mentor_said_away_removed"
-    raise HTTPException(404)
-
-
-async def change_availability(request: Request) -> Response:
-    """``POST /desk/availability``: set the own capacity, add an away period or remove one of one's own."""
-    signed = await signed_in(request)
-    form = await checked_form(request, signed)
-    await _availability(request, signed)
-    try:
-        said = await asyncio.to_thread(_change, request, signed, form)
-    except FormError as error:  # the values the service would refuse are checked before it is asked
-        return await availability_page(request, status_code=400, error=error, **_kept(form, "capacity", "starts", "ends"))
-    return back_to(AVAILABILITY_PATH, said)
 
 
 routes: list[BaseRoute] = [
@@ -391,6 +312,4 @@ routes: list[BaseRoute] = [
     Route("/desk/cases/{reference}/note", add_note, methods=["POST"]),
     # One route per verb: other acts on a case (the coordinator's reassign) have routes of their own.
     *(Route(f"/desk/cases/{{reference}}/{verb}", act, methods=["POST"]) for verb in ALLOWED),
-    Route(AVAILABILITY_PATH, availability_page, methods=["GET"]),
-    Route(AVAILABILITY_PATH, change_availability, methods=["POST"]),
 ]

@@ -13,7 +13,7 @@ from bot.messages import Catalog
 from bot.ops.commands import Commands
 from bot.paths.drafting import PathStep, step_line
 from bot.register.lifecycle import CaseNotFound, Lifecycle, Outcome, TransitionError
-from bot.register.models import Verb, Via
+from bot.register.models import OUTCOMES, Verb, Via
 from bot.settings import Settings
 
 LIST_COLUMNS = (
@@ -27,6 +27,7 @@ LIST_COLUMNS = (
     "partner",
     "mentor",
     "channel",
+    "outcome",
 )
 
 Change = Callable[[Lifecycle, argparse.Namespace], Outcome]
@@ -51,7 +52,9 @@ CHANGES: dict[Verb, tuple[str, Change]] = {
     ),
     Verb.CLOSE: (
         "the case is done",
-        lambda lifecycle, args: lifecycle.close(args.reference, args.actor, note=args.note, via=Via.CLI),
+        lambda lifecycle, args: lifecycle.close(
+            args.reference, args.actor, note=args.note, outcome=args.outcome, delivered_by=args.delivered_by, via=Via.CLI
+        ),
     ),
 }
 
@@ -81,7 +84,33 @@ def add_cases(commands: Commands, common: argparse.ArgumentParser) -> None:
             change.add_argument("--reason", help="why (stored with the event)")
         else:
             change.add_argument("--note", help="a note stored with the event")
+        if verb is Verb.CLOSE:
+            _add_outcome(change)
         change.set_defaults(handler=_change)
+    correct = cases.add_parser("correct-outcome", parents=[common], help="the coordinator corrects a closed case's outcome")
+    correct.add_argument("reference", help="the case reference, e.g. FD-2026-00042")
+    correct.add_argument("--as", dest="actor", required=True, metavar="COORDINATOR_ID", help="the network's coordinator")
+    correct.add_argument("--note", help="why (stored with the event)")
+    _add_outcome(correct)
+    correct.set_defaults(handler=_correct)
+
+
+def _add_outcome(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--outcome",
+        required=True,
+        choices=OUTCOMES,
+        help="what came of the case: served (the network delivered), referred_outside (to a service outside "
+        "the network), not_reachable, no_need, not_offered (not something the network offers)",
+    )
+    parser.add_argument(
+        "--delivered-by",
+        dest="delivered_by",
+        action="append",
+        default=[],
+        metavar="PARTNER_ID",
+        help="a partner that delivered a served case (repeat for several; default: the case's partner)",
+    )
 
 
 def add_escalate(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -121,6 +150,17 @@ def _change(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{outcome.reference}: {outcome.status}, with {outcome.mentor}" + (f" ({outcome.partner})" if outcome.partner else ""))
     if args.cases_command in (Verb.DECLINE, Verb.FORWARD) and outcome.reason:
         print(f"why: {outcome.reason}")
+    return 0
+
+
+def _correct(args: argparse.Namespace, settings: Settings) -> int:
+    lifecycle = create_frontdoor(settings).lifecycle
+    try:
+        outcome = lifecycle.correct_outcome(args.reference, args.actor, args.outcome, args.delivered_by, args.note, via=Via.CLI)
+    except (TransitionError, CaseNotFound) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{outcome.reference}: outcome now {args.outcome}")
     return 0
 
 

@@ -205,7 +205,7 @@ def test_accept_contact_and_close_go_through_the_lifecycle_as_made_on_the_desk(c
     for verb, extra, status in (
         ("accept", {}, "accepted"),
         ("contacted", {}, "contacted"),
-        ("close", {"note": "Sovittu"}, "closed"),
+        ("close", {"note": "Sovittu", "outcome": "served"}, "closed"),
     ):
         answer = desk.post(f"/desk/cases/{reference}/{verb}", **extra)
         assert answer.status_code == 303, answer.text

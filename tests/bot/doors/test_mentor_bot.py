@@ -27,7 +27,7 @@ from bot.desk import DeskAccess, create_web_app
 from bot.doors.mentor_bot import MentorBot
 from bot.ops.worker import make_bot
 from bot.register.mentors import InviteError
-from bot.register.models import DeskLink
+from bot.register.models import OUTCOMES, DeskLink
 from tests.bot.delivery.common import (
     CUSTOMER_TOKEN,
     LEENA_TELEGRAM,
@@ -114,6 +114,12 @@ def test_a_case_reaches_the_mentor_who_accepts_it_with_a_button_and_the_customer
         api.press(MENTOR_TOKEN, LEENA_TELEGRAM, card, f"contacted:{reference}")
         wait(lambda: status(app, reference) == "contacted", "contacted")
         api.press(MENTOR_TOKEN, LEENA_TELEGRAM, card, f"close:{reference}")
+        asked = api.wait_for(
+            lambda: [e for e in api.bots[MENTOR_TOKEN].edits if "Mitä asiasta" in e["text"]], what="the outcomes to choose from"
+        )
+        choices = [b["callback_data"] for row in asked[-1]["reply_markup"]["inline_keyboard"] for b in row]
+        assert choices[:5] == [f"end:{reference}:{o}" for o in OUTCOMES] and choices[5] == f"show:{reference}"
+        api.press(MENTOR_TOKEN, LEENA_TELEGRAM, card, f"end:{reference}:served")
         wait(lambda: status(app, reference) == "closed", "closed")
         # Every notification of the case went out once: email and webhook to Leena too.
         wait(lambda: mail.inbox.to("leena@example.org"), "Leena's email")
@@ -283,7 +289,7 @@ def test_a_mentor_declines_with_a_button_and_the_case_moves_on(app: FrontDoor, a
         link(api, app)
         reference = app.cases.create_case(intake()).reference
         card = card_for(api, reference)
-        api.press(MENTOR_TOKEN, LEENA_TELEGRAM, card, f"close:{reference}")
+        api.press(MENTOR_TOKEN, LEENA_TELEGRAM, card, f"end:{reference}:no_need")
         refused = api.wait_for(
             lambda: [a for a in api.bots[MENTOR_TOKEN].answers if "Ei onnistu" in a.get("text", "")], what="no"
         )

@@ -127,9 +127,9 @@ def test_mentors_move_a_case_along_from_the_command_line(frontdoor: FrontDoor, s
     assert refused.returncode == 1
     assert f"'ao-marja' does not hold case {reference}" in refused.stderr
     assert run("cases", "accept", reference, "--as", "ao-pekka", *common).returncode == 0
-    closed = run("cases", "close", reference, "--as", "ao-pekka", "--note", "sovittu", *common)
+    closed = run("cases", "close", reference, "--as", "ao-pekka", "--note", "sovittu", "--outcome", "served", *common)
     assert closed.returncode == 0 and f"{reference}: closed" in closed.stdout
-    again = run("cases", "close", reference, "--as", "ao-pekka", *common)
+    again = run("cases", "close", reference, "--as", "ao-pekka", "--outcome", "no_need", *common)
     assert again.returncode == 1 and "is closed: it cannot be closed" in again.stderr
     shown = json.loads(run("cases", "show", reference, "--json", *common).stdout)
     assert [e["kind"] for e in shown["events"]] == [
@@ -194,3 +194,27 @@ def test_the_register_commands_do_not_load_the_language_models() -> None:
     probe = "import sys, bot.ops.cli; print(sorted(m for m in ('spacy', 'tensorflow', 'rasa') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_case_is_closed_with_its_outcome_and_the_coordinator_corrects_it_from_the_command_line(
+    frontdoor: FrontDoor, settings: Settings
+) -> None:
+    reference = frontdoor.cases.create_case(INTAKE).reference
+    common = ("--database-url", settings.database_url)
+    listed = run("cases", "close", "--help")
+    assert all(outcome in listed.stdout for outcome in ("served", "referred_outside", "not_reachable", "no_need", "not_offered"))
+    mentor = json.loads(run("cases", "show", reference, "--json", *common).stdout)["mentor"]
+    assert run("cases", "accept", reference, "--as", mentor, *common).returncode == 0
+    missing = run("cases", "close", reference, "--as", mentor, *common)
+    assert missing.returncode == 2 and "--outcome" in missing.stderr
+    served = run("cases", "close", reference, "--as", mentor, "--outcome", "served",
+                 "--delivered-by", "kaakko-amk", "--delivered-by", "kymi-yrityskehitys", *common)  # fmt: skip
+    assert served.returncode == 0, served.stderr
+    (case,) = [c for c in json.loads(run("cases", "list", "--json", *common).stdout) if c["reference"] == reference]
+    assert (case["outcome"], case["delivered_by"]) == ("served", ["kaakko-amk", "kymi-yrityskehitys"])
+    refused = run("cases", "correct-outcome", reference, "--as", mentor, "--outcome", "no_need", *common)
+    assert refused.returncode == 1 and "only the coordinator" in refused.stderr
+    corrected = run("cases", "correct-outcome", reference, "--as", "coordinator", "--outcome", "referred_outside", *common)
+    assert corrected.returncode == 0 and f"{reference}: outcome now referred_outside" in corrected.stdout
+    (case,) = [c for c in json.loads(run("cases", "list", "--json", *common).stdout) if c["reference"] == reference]
+    assert (case["outcome"], case["delivered_by"]) == ("referred_outside", [])

@@ -172,7 +172,7 @@ def test_the_purge_anonymises_cases_closed_longer_than_the_retention_period(
     reference = maija_with_history(app, settings)
     with app.sessions.begin() as session:
         mentor = session.execute(sa.select(Case.mentor).where(Case.reference == reference)).scalar_one()
-    app.lifecycle.close(reference, actor=mentor)
+    app.lifecycle.close(reference, actor=mentor, outcome="served")
     retention = app.network.service.retention_days
 
     clock.now += timedelta(days=retention - 1)

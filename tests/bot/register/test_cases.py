@@ -169,7 +169,7 @@ def test_a_closed_or_old_case_is_not_joined(settings: Settings) -> None:
         later = app.cases.create_case(INTAKE).reference
         assert later != first
         app.lifecycle.accept(later, "coordinator")
-        app.lifecycle.close(later, "coordinator")
+        app.lifecycle.close(later, "coordinator", outcome="no_need")
         assert app.cases.create_case(INTAKE).reference not in (first, later)
     finally:
         app.engine.dispose()

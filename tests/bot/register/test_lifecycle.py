@@ -57,7 +57,7 @@ def test_a_case_goes_from_assigned_to_closed_with_an_event_for_each_step(app: Fr
     assert app.lifecycle.accept(reference, "ao-marja").status == "accepted"
     clock.now += timedelta(hours=2)
     assert app.lifecycle.contacted(reference, "ao-marja", note="soitettu").status == "contacted"
-    assert app.lifecycle.close(reference, "ao-marja").status == "closed"
+    assert app.lifecycle.close(reference, "ao-marja", outcome="served").status == "closed"
     assert events(app, reference) == [
         ("created", "frontdoor"),
         ("assigned", "frontdoor"),
@@ -75,13 +75,13 @@ def test_a_case_goes_from_assigned_to_closed_with_an_event_for_each_step(app: Fr
 def test_illegal_transitions_are_refused_with_what_is_allowed(app: FrontDoor) -> None:
     reference = app.cases.create_case(INTAKE).reference
     with pytest.raises(TransitionError, match=r"is assigned: it cannot be closed \(only a case that is accepted / contacted\)"):
-        app.lifecycle.close(reference, "ao-marja")
+        app.lifecycle.close(reference, "ao-marja", outcome="served")
     with pytest.raises(TransitionError, match=r"'ty-anna' does not hold case .*only its mentor \(ao-marja\) or the coordinator"):
         app.lifecycle.accept(reference, "ty-anna")
     app.lifecycle.accept(reference, "ao-marja")
     with pytest.raises(TransitionError, match="is accepted: it cannot be accepted"):
         app.lifecycle.accept(reference, "ao-marja")
-    app.lifecycle.close(reference, "coordinator")
+    app.lifecycle.close(reference, "coordinator", outcome="referred_outside")
     with pytest.raises(TransitionError, match="is closed: it cannot be forwarded"):
         app.lifecycle.forward(reference, "ao-marja", "kymi-tyollisyys")
     with pytest.raises(CaseNotFound, match="no case FD-2026-99999"):
@@ -200,7 +200,8 @@ def test_the_customer_withdraws_their_case_and_the_mentor_is_told(app: FrontDoor
     shown = app.cases.show_case(reference)
     assert shown is not None
     assert shown["events"][-1]["kind"] == "cancelled" and shown["events"][-1]["actor"] == "customer"
-    assert shown["events"][-1]["detail"] == {"previous_status": "assigned"}
+    assert shown["events"][-1]["detail"] == {"previous_status": "assigned", "outcome": "no_need"}
+    assert shown["outcome"] == "no_need"  # withdrawn: the customer no longer needs it
     told = sorted(n["channel"] for n in shown["notifications"] if n["kind"] == "case_cancelled")
     assert told == ["email", "telegram"]
     assert app.lifecycle.escalate_overdue() == []
