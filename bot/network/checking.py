@@ -15,7 +15,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.contact import check_email
 from bot.language import LANGUAGES
-from bot.network.model import CHANNEL_KINDS, PARTNER_KINDS, UPKEEP_ROLES, Area, Channel, Mentor, Partner, Service
+from bot.network.model import (
+    CHANNEL_KINDS,
+    COMPENSATED_ROLES,
+    PARTNER_KINDS,
+    SHARE_PERIODS,
+    UPKEEP_ROLES,
+    Area,
+    Channel,
+    Compensation,
+    Mentor,
+    Partner,
+    Service,
+)
 from bot.network.municipalities import Municipalities
 from bot.network.needs import Taxonomy
 
@@ -248,7 +260,69 @@ class NetworkChecker:
             sectors=self.id_list(raw, "sectors", where, self.taxonomy.sectors, "sector"),
             areas=self.id_list(raw, "areas", where, areas, "area"),
             languages=self.languages(raw, where),
+            sites=self.sites(raw, where),
         )
+
+    def sites(self, raw: Mapping[str, Any], where: str) -> frozenset[str]:
+        """The partner's own web origins: scheme and host (and port), nothing more."""
+        value = raw.get("sites") or []
+        if not isinstance(value, list):
+            self.problem(f"{where}.sites", "expected a list of web origins, e.g. [https://www.example.fi]")
+            return frozenset()
+        origins = set()
+        for site in value:
+            origin = str(site).strip().rstrip("/").lower()
+            scheme, _, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not rest or "/" in rest or "?" in rest:
+                self.problem(
+                    f"{where}.sites", f"'{site}' is not a web origin: give scheme and host only, e.g. https://www.example.fi"
+                )
+            else:
+                origins.add(origin)
+        return frozenset(origins)
+
+    def compensation(self, raw: Any) -> Compensation:
+        """The ``compensation`` section: points per role (numbers ≥ 0) and the period shares are counted in."""
+        if raw is None:
+            return Compensation()
+        if not isinstance(raw, dict):
+            self.problem("compensation", "expected 'points', 'upkeep' and 'period' (see docs/network-file.md)")
+            return Compensation()
+        points = raw.get("points") or {}
+        if not isinstance(points, dict):
+            self.problem("compensation.points", f"expected {', '.join(COMPENSATED_ROLES)}")
+            points = {}
+        for role in points:
+            if role not in COMPENSATED_ROLES:
+                self.problem(f"compensation.points.{role}", f"unknown role (known: {', '.join(COMPENSATED_ROLES)})")
+        delivery = points.get("delivery", {"served": 5})
+        if not isinstance(delivery, dict):
+            self.problem("compensation.points.delivery", "expected points per outcome, e.g. {served: 5}")
+            delivery = {}
+        upkeep = raw.get("upkeep") or {}
+        if not isinstance(upkeep, dict):
+            self.problem("compensation.upkeep", f"expected points per upkeep role ({', '.join(UPKEEP_ROLES)})")
+            upkeep = {}
+        for role in upkeep:
+            if role not in UPKEEP_ROLES:
+                self.problem(f"compensation.upkeep.{role}", f"unknown role (known: {', '.join(UPKEEP_ROLES)})")
+        period = str(raw.get("period", "month"))
+        if period not in SHARE_PERIODS:
+            self.problem("compensation.period", f"unknown period '{period}' (known: {', '.join(SHARE_PERIODS)})")
+            period = "month"
+        return Compensation(
+            first_contact=self.points(points.get("first_contact", 1), "compensation.points.first_contact"),
+            mentoring=self.points(points.get("mentoring", 2), "compensation.points.mentoring"),
+            delivery={str(k): self.points(v, f"compensation.points.delivery.{k}") for k, v in delivery.items()},
+            upkeep={str(k): self.points(v, f"compensation.upkeep.{k}") for k, v in upkeep.items() if k in UPKEEP_ROLES},
+            period=period,
+        )
+
+    def points(self, value: Any, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            self.problem(where, f"must be a number of points, 0 or more, got {value!r}")
+            return 0.0
+        return float(value)
 
     def staffed(self, partners: list[Partner], mentors: list[Mentor]) -> None:
         """Every partner has a mentor: cases routed to one without would reach nobody."""

@@ -34,6 +34,7 @@ def parse_network(raw: Any, path: Path, taxonomy: Taxonomy, municipalities: Muni
     coordinator = check.coordinator(raw.get("coordinator"), partner_ids)
     service = check.service(raw.get("service"))
     roles = check.roles(raw.get("roles"), partner_ids | {m.id for m in mentors} | {coordinator.id})
+    compensation = check.compensation(raw.get("compensation"))
     if check.problems:
         raise NetworkError(path, check.problems)
     return Network(
@@ -47,6 +48,7 @@ def parse_network(raw: Any, path: Path, taxonomy: Taxonomy, municipalities: Muni
         contact_phone=check.text(head, "contact_phone", "network", required=False) or None,
         service=service,
         roles=roles,
+        compensation=compensation,
         _mentor_index={m.id: m for m in mentors},
     )
 

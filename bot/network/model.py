@@ -62,6 +62,9 @@ class Partner:
     sectors: frozenset[str] = frozenset()
     areas: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset({"fi"})
+    # The partner's own web origins (``https://www.example.fi``): a widget on one of them credits the partner
+    # as the customer's first contact.
+    sites: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,27 @@ class Service:
     retention_days: int = 365
 
 
+# What the compensation counts per case, and the periods shares are counted in.
+COMPENSATED_ROLES = ("first_contact", "mentoring", "delivery")
+SHARE_PERIODS = ("month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class Compensation:
+    """Points per role, as the seed says "each is compensated for its own share" (network file's ``compensation``).
+
+    Per case: ``first_contact`` to the partner the customer came in through, ``mentoring`` to the partner
+    whose mentor accepted it, ``delivery[outcome]`` shared among the partners that delivered it. Per
+    period: ``upkeep[role]`` to the holder of each upkeep role (``roles:``).
+    """
+
+    first_contact: float = 1.0
+    mentoring: float = 2.0
+    delivery: Mapping[str, float] = field(default_factory=lambda: {"served": 5.0})
+    upkeep: Mapping[str, float] = field(default_factory=dict)
+    period: str = "month"
+
+
 @dataclass(frozen=True)
 class Network:
     """The whole network as routing sees it."""
@@ -103,6 +127,7 @@ class Network:
     contact_phone: str | None = None
     service: Service = Service()
     roles: Mapping[str, str] = field(default_factory=dict)
+    compensation: Compensation = Compensation()
     _mentor_index: Mapping[str, Mentor] = field(default_factory=dict, compare=False, repr=False)
 
     def mentor(self, mentor_id: str) -> Mentor | None:
@@ -112,6 +137,13 @@ class Network:
 
     def partner(self, partner_id: str) -> Partner | None:
         return next((p for p in self.partners if p.id == partner_id), None)
+
+    def partner_of_site(self, partner_id: str | None, origin: str | None) -> str | None:
+        """``partner_id`` if ``origin`` is one of that partner's own sites, else ``None`` (a copied tag claims nothing)."""
+        partner = self.partner(partner_id) if partner_id else None
+        if partner is None or not origin:
+            return None
+        return partner.id if origin.strip().rstrip("/").lower() in partner.sites else None
 
     def mentors_of(self, partner_id: str) -> list[Mentor]:
         return [m for m in self.mentors if m.partner == partner_id]
