@@ -300,6 +300,56 @@ class DeskSession(Base):
     ended_at = Column(DateTime(timezone=True), nullable=True)
 
 
+class SharePeriod(Base):
+    """A period of the partners' shares the coordinator closed: its figures are kept as they were then.
+
+    Corrections made later count in the next open period; a closed one is never rewritten.
+    """
+
+    __tablename__ = "share_periods"
+    __table_args__ = (UniqueConstraint("starts"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    starts: Mapped[date] = Column(Date, nullable=False)
+    ends: Mapped[date] = Column(Date, nullable=False)
+    closed_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+    closed_by: Mapped[str] = Column(String(80), nullable=False)
+    # The shares as they stood at closing: rows of partner, role, cases and points.
+    figures: Mapped[list[dict[str, Any]]] = Column(JSON, nullable=False)
+
+
+class FollowUp(Base):
+    """Asking the customer, once, whether they got help: when it is due, how it went out, what they said."""
+
+    __tablename__ = "followups"
+    __table_args__ = (UniqueConstraint("case_id"), UniqueConstraint("token_hash"))
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    case_id: Mapped[int] = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    status: Mapped[str] = Column(String(20), nullable=False, index=True)
+    due_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, index=True)
+    channel = Column(String(20), nullable=True)
+    # The email's answer links carry a token; only its hash is kept.
+    token_hash = Column(String(64), nullable=True)
+    sent_at = Column(DateTime(timezone=True), nullable=True)
+    answered_at = Column(DateTime(timezone=True), nullable=True)
+    answer = Column(String(20), nullable=True)
+    words = Column(Text, nullable=True)
+    # Why it was not asked (no channel, no consent that covers it, asked not to be asked).
+    skipped = Column(String(40), nullable=True)
+
+
+class FollowUpOptOut(Base):
+    """A customer who asked not to be asked again: the hash of their address (email or Telegram chat)."""
+
+    __tablename__ = "followup_optouts"
+    __table_args__ = (UniqueConstraint("address_hash"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    address_hash: Mapped[str] = Column(String(64), nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+
+
 # The desk's inbox: a mentor's cases by status, and the coordinator's list newest first.
 Index("ix_cases_mentor_status", Case.mentor, Case.status)
 Index("ix_cases_created_at", Case.created_at)
