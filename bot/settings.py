@@ -101,7 +101,7 @@ class Settings:
     public_url: str = "http://localhost:8080"
     # Where browsers reach Rasa (the widget's socket.io); unset: the page's host with Rasa's port.
     rasa_public_url: str | None = None
-    privacy_notice_version: str = "2026-11-25"
+    privacy_notice_version: str = "2026-12-05"
     telegram_token: str | None = field(default=None, repr=False)
     mentor_telegram_token: str | None = field(default=None, repr=False)
     # Shared by Rasa's Telegram bridge channel and the bridge; `frontdoor run` makes one if unset.

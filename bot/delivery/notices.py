@@ -3,7 +3,8 @@
 Texts are in ``data/notices.yml`` (fi first, en, sv). Everything is rendered at
 delivery time from the case as it is then, so the outbox keeps no copy of
 personal data. Customer-written text is escaped for Telegram's HTML and
-shortened to fit a message.
+shortened to fit a message. The follow-up's email gets the token of its answer
+links as it is rendered (the register keeps only the token's hash).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from sqlalchemy.orm import Session
 
 from bot.delivery.notifiers import Notice
 from bot.messages import Catalog
@@ -24,6 +26,7 @@ from bot.network.model import Mentor, Network
 from bot.network.needs import Taxonomy
 from bot.paths.drafting import step_line
 from bot.register.cases import case_fields, drafted_path, path_json
+from bot.register.followups import ANSWERS, STOP, callback_data, issue_token, language_of, of_case
 from bot.register.models import AWAITING_STATUSES, OUTCOMES, Case, CaseStatus, OutboxMessage, Verb, utc, wire_time
 from bot.settings import DATA_DIR
 
@@ -32,9 +35,9 @@ NOTICES_FILE = DATA_DIR / "notices.yml"
 TEXT_LIMIT = 1200
 CUSTOMER = "customer"
 # Mentor notices that only inform: the case is no longer theirs to act on.
-INFORMATIVE_KINDS = frozenset({"case_cancelled", "case_erased"})
+INFORMATIVE_KINDS = frozenset({"case_cancelled", "case_erased", "followup_negative"})
 # The kinds that go to the customer rather than to a mentor.
-CUSTOMER_KINDS = frozenset({"case_accepted"})
+CUSTOMER_KINDS = frozenset({"case_accepted", "followup_asked"})
 
 # The mentors' bot's callback verbs besides the lifecycle's: forward to a chosen partner, show the card again.
 FORWARD_TO = "fwd"
@@ -164,6 +167,8 @@ class NoticeWriter:
     # -- rows of the outbox -------------------------------------------------
     def render(self, row: OutboxMessage, case: Case, network: Network, now: datetime) -> Notice:
         """The notice an outbox row stands for, from the case as it is now."""
+        if row.kind == "followup_asked":
+            return self._followup(row, case, network)
         if row.kind in CUSTOMER_KINDS:
             return self._customer(row, case, network)
         if row.kind == "delivery_failed":
@@ -184,6 +189,8 @@ class NoticeWriter:
                 extra.append((t.word("labels", "recent", language), recent))
         if row.kind == "case_erased":
             extra.append((t.word("labels", "erased", language), t.say("erased_note", language)))
+        elif row.kind == "followup_negative":
+            extra += self.followup_lines(case, language)
         elif row.kind == "case_assigned":
             steps = drafted_path(case)
             if steps:
@@ -230,6 +237,49 @@ class NoticeWriter:
             text=text,
             html=html.escape(text),
         )
+
+    def _followup(self, row: OutboxMessage, case: Case, network: Network) -> Notice:
+        """The customer asked, once, whether they got help: buttons in Telegram, links in an email (each link
+        opens a page whose button answers; opening it records nothing)."""
+        language = language_of(case)
+        t = self.texts
+        greeting = t.say("greeting_named" if case.contact_name else "greeting", language, name=case.contact_name)
+        text = f"{greeting} {t.say('followup_question', language, network=network.name, reference=case.reference)}"
+        buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+        session = Session.object_session(case)
+        followup = of_case(session, case) if session is not None else None
+        if row.channel == "email":
+            token = issue_token(session, case) if session is not None else None
+            if token is not None:
+                url = f"{self.public_url}/followup/{token}"
+                links = {answer: f"{url}?a={answer}" for answer in (*ANSWERS, STOP)}
+                text = f"{text}\n\n{t.say('followup_links', language, **links)}"
+        elif followup is not None:  # Telegram: yes / partly / no, and "don't ask again" below them
+            titles = [(t.word("buttons", f"followup_{a}", language), callback_data(followup.id, a)) for a in (*ANSWERS, STOP)]
+            buttons = (tuple(titles[:-1]), (titles[-1],))
+        text = f"{text}\n\n{t.say('followup_footer', language, network=network.name)}"
+        return Notice(
+            key=row.idempotency_key,
+            kind=row.kind,
+            reference=case.reference or "",
+            language=language,
+            subject=t.say("followup_subject", language, network=network.name),
+            text=text,
+            html=html.escape(text),
+            buttons=buttons,
+        )
+
+    def followup_lines(self, case: Case, language: str) -> list[tuple[str, str]]:
+        """The customer's answer to the follow-up and their words, as they are now (erasure removes the words)."""
+        session = Session.object_session(case)
+        followup = of_case(session, case) if session is not None else None
+        if followup is None or followup.answer is None:
+            return []
+        t = self.texts
+        lines = [(t.word("labels", "followup_answer", language), t.word("followup_answers", followup.answer, language))]
+        if followup.words:
+            lines.append((t.word("labels", "followup_words", language), _short(followup.words)))
+        return lines
 
     def _alert(self, row: OutboxMessage, case: Case, network: Network) -> Notice:
         language = mentor_language(network.coordinator)

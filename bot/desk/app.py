@@ -17,7 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.app import FrontDoor
 from bot.desk.access import DeskAccess
-from bot.desk.pages import availability, coordinator, coordinator_outcome, mentor, signin
+from bot.desk.pages import availability, coordinator, coordinator_outcome, followup, mentor, signin
 from bot.desk.rendering import TEMPLATES_DIR, Desk, Mailer, NotSignedIn, page, sign_in_path
 from bot.desk.security import SESSION_COOKIE, SecurityHeaders, SignInLimits, set_session_cookie
 from bot.desk.texts import DeskTexts
@@ -91,6 +91,7 @@ def create_web_app(frontdoor: FrontDoor, mailer: Mailer | None = None) -> Starle
             *availability.routes,
             *coordinator.routes,
             *coordinator_outcome.routes,
+            *followup.routes,
             *site_routes(frontdoor.settings),
         ],
         exception_handlers={NotSignedIn: _not_signed_in, HTTPException: _http_error},

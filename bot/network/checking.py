@@ -163,6 +163,10 @@ class NetworkChecker:
         if isinstance(retention, bool) or not isinstance(retention, int) or retention < 1:
             self.problem("service.retention_days", f"must be a whole number of days, at least 1, got {retention!r}")
             retention = 365
+        followup = raw.get("followup_working_days", 10)
+        if isinstance(followup, bool) or not isinstance(followup, int) or not 1 <= followup <= 365:
+            self.problem("service.followup_working_days", f"must be a whole number of working days, 1 to 365, got {followup!r}")
+            followup = 10
         return Service(
             response_hours=float(hours),
             day_starts=starts,
@@ -170,6 +174,7 @@ class NetworkChecker:
             timezone=zone,
             duplicate_days=days,
             retention_days=retention,
+            followup_working_days=followup,
         )
 
     def roles(self, raw: Any, holders: set[str]) -> dict[str, str]:

@@ -90,6 +90,9 @@ class Service:
     # Personal data of a case closed this many days ago, and conversations idle
     # that long, are erased by the retention purge.
     retention_days: int = 365
+    # The customer is asked once whether they got help, this many working days after the mentor marked the
+    # contact (or at a close as served or referred outside, if that comes first).
+    followup_working_days: int = 10
 
 
 # What the compensation counts per case, and the periods shares are counted in.

@@ -31,6 +31,7 @@ from bot.ops.localservices import LocalPostgres, LocalRedis, ServiceError
 from bot.ops.scheduler import start_scheduler
 from bot.ops.supervisor import PartSpec, Supervisor
 from bot.ops.webserver import WebServer, WebServerError
+from bot.register.followups import FollowUps
 from bot.settings import ACTION_TOKEN_HEADER, PROJECT_ROOT, Settings, redis_lock_store
 
 logger = logging.getLogger(__name__)
@@ -223,8 +224,8 @@ def _until_signalled() -> Iterator[threading.Event]:
 
 
 def run_web(settings: Settings) -> int:
-    """``frontdoor web``: the web server (the desk, the widget's files, the demo page), escalation, the nightly
-    purge and desk housekeeping; one per deployment (``frontdoor run`` starts it as one of its parts).
+    """``frontdoor web``: the web server (the desk, the widget's files, the demo page), escalation, the follow-up
+    round, the nightly purge and desk housekeeping; one per deployment (``frontdoor run`` starts it as one of its parts).
     Exits 1 when the server cannot start or stops serving, for the supervisor to start it again."""
     settings.check()
     frontdoor = create_frontdoor(settings)
@@ -241,6 +242,7 @@ def run_web(settings: Settings) -> int:
             frontdoor.privacy,
             frontdoor.network.service.timezone,
             housekeeping=lambda: web.desk.access.forget_old() + web.desk.availability.forget_ended(),
+            followups=FollowUps(frontdoor.sessions, frontdoor.networks.current, frontdoor.clock),
         )
         try:
             print(

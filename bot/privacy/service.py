@@ -2,8 +2,8 @@
 
 Erasure anonymises a case rather than deleting it: who the customer was goes
 (name, organisation, email, phone, their own words, the conversation id, the
-customer's notifications), what the network needs for its statistics stays
-(need, municipality, partner, status, times). The mentor of each case is told.
+customer's notifications, the words of their answer to the follow-up), what the
+network needs for its statistics stays (need, municipality, partner, status, times). The mentor of each case is told.
 Retention does the same, without telling anyone, for cases closed longer than
 the network's retention period, and forgets conversations that old.
 
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.network.model import Network
 from bot.privacy.masking import Masker
 from bot.register.cases import case_details
+from bot.register.followups import forget as forget_followup
 from bot.register.lifecycle import CUSTOMER, notify
 from bot.register.models import Case, wire_time
 from bot.register.repositories import CaseRepository, OutboxRepository
@@ -205,6 +206,7 @@ class PrivacyService(RegisterService):
         case.conversation_id = None
         case.erased_at = now
         case.updated_at = now
+        forget_followup(session, case)  # the answer's words, the link sent to them, and asking them at all
         removed = 0
         for row in OutboxRepository(session).for_case(case.id):
             if row.recipient == CUSTOMER:

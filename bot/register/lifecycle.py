@@ -32,6 +32,7 @@ from bot.register.assignment import (
     today_in,
 )
 from bot.register.closing import checked_outcome, record_outcome
+from bot.register.followups import plan as plan_followup
 from bot.register.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseOutcome, CaseStatus, Verb, wire_time
 from bot.register.repositories import CaseRepository
 from bot.register.service import CaseNotFound, RegisterService, TransitionError
@@ -117,6 +118,8 @@ class Lifecycle(RegisterService):
                 session.flush()
                 acceptances = sum(1 for event in case.events if event.kind == "accepted")
                 notify_customer(session, case, "case_accepted", now, occasion=acceptances)
+            if action == "contacted":
+                plan_followup(session, self.network, case, now)
             outcome = self._outcome(case)
         logger.info("case %s %s by %s", outcome.reference, status, actor)
         return outcome
@@ -146,6 +149,7 @@ class Lifecycle(RegisterService):
             case.status = CaseStatus.CLOSED
             case.respond_by = None
             record_outcome(session, case, actor, now, outcome=word, partners=partners, kind="closed", note=note, via=via)
+            plan_followup(session, self.network, case, now)
             result = self._outcome(case)
         logger.info("case %s closed by %s: %s", result.reference, actor, word)
         return result

@@ -131,7 +131,7 @@ def test_without_consent_nothing_is_stored_and_a_finished_conversation_is_masked
     # The case itself has the details the customer consented to.
     shown = json.loads(stack.frontdoor("cases", "show", reference, "--json").stdout)
     assert (shown["contact_name"], shown["email"], shown["phone"]) == ("Kaisa Kokonainen", person[2], "+358403217654")
-    assert shown["privacy_notice_version"] == "2026-11-25" and shown["consent_at"]
+    assert shown["privacy_notice_version"] == "2026-12-05" and shown["consent_at"]
 
 
 def test_telegram_delete_and_the_coordinators_erase_command(stack: Stack) -> None:

@@ -1,0 +1,102 @@
+"""The customer's answer page: ``/followup/<token>``, where the follow-up email's links lead.
+
+Opening a link only shows the question (mail scanners open links: nothing is
+recorded); pressing the page's button (a POST carrying the double-submit token
+of its cookie) records the answer, once. The page shows nothing about the
+customer but the network's name, and is never cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from bot.desk.rendering import desk_of, page
+from bot.desk.security import CSRF_FIELD, DESK_CSP, form_token, is_secure, same_token
+from bot.language import LANGUAGES
+from bot.register.followups import ANSWERS, STOP, WORDS_LIMIT, FollowUps
+
+# The page's own double-submit cookie (the desk's is only sent to /desk).
+FOLLOWUP_COOKIE = "fd_followup"
+FOLLOWUP_PATH = "/followup"
+HEADERS = {"Content-Security-Policy": DESK_CSP, "Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+
+
+def _followups(request: Request) -> FollowUps:
+    frontdoor = desk_of(request).frontdoor
+    return FollowUps(frontdoor.sessions, frontdoor.networks.current, frontdoor.clock)
+
+
+def _language(request: Request, fallback: str) -> str:
+    wanted = request.query_params.get("lang")
+    return wanted if wanted in LANGUAGES else fallback
+
+
+def _show(request: Request, template: str, language: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
+    token = request.cookies.get(FOLLOWUP_COOKIE) or form_token(request)
+    response = page(request, template, None, status_code=status_code, language=language, form_token=token, **context)
+    response.headers.update(HEADERS)
+    response.set_cookie(FOLLOWUP_COOKIE, token, path=FOLLOWUP_PATH, secure=is_secure(request), httponly=True, samesite="strict")
+    return response
+
+
+def _form(request: Request, language: str, network: str, *, chosen: str = "", error: str = "", words: str = "") -> Response:
+    return _show(
+        request,
+        "followup.html",
+        language,
+        status_code=400 if error else 200,
+        network=network,
+        answers=ANSWERS,
+        stop=STOP,
+        chosen=chosen,
+        error=error,
+        words=words,
+        words_limit=WORDS_LIMIT,
+    )
+
+
+def _gone(request: Request) -> Response:
+    return _show(request, "followup_gone.html", _language(request, "fi"), status_code=404)
+
+
+async def question_page(request: Request) -> Response:
+    """``GET /followup/<token>``: the question and its buttons (``?a=`` chooses one beforehand); records nothing."""
+    question = await asyncio.to_thread(_followups(request).question, request.path_params["token"])
+    if question is None:
+        return _gone(request)
+    language = _language(request, question.language)
+    if question.answer is not None:
+        return _show(request, "followup_done.html", language, answer=question.answer, recorded=False)
+    chosen = request.query_params.get("a", "")
+    return _form(request, language, question.network, chosen=chosen if chosen in ANSWERS else "")
+
+
+async def answer_page(request: Request) -> Response:
+    """``POST /followup/<token>``: the answer (and the customer's words), recorded once."""
+    token = request.path_params["token"]
+    form = await request.form()
+    followups = _followups(request)
+    question = await asyncio.to_thread(followups.question, token)
+    if question is None:
+        return _gone(request)
+    language = _language(request, question.language)
+    answer, words = str(form.get("answer") or ""), str(form.get("words") or "")[:WORDS_LIMIT]
+    if not same_token(form.get(CSRF_FIELD), request.cookies.get(FOLLOWUP_COOKIE)):
+        return _form(request, language, question.network, chosen=answer, error="followup_expired", words=words)
+    if answer not in (*ANSWERS, STOP):
+        return _form(request, language, question.network, error="followup_choose", words=words)
+    answered = await asyncio.to_thread(followups.answer, token, answer, words if answer != STOP else None)
+    if answered.result == "unknown":
+        return _gone(request)
+    recorded = answered.result == "recorded"
+    return _show(request, "followup_done.html", language, answer=answered.answer, recorded=recorded)
+
+
+routes = [
+    Route(FOLLOWUP_PATH + "/{token}", question_page, methods=["GET"]),
+    Route(FOLLOWUP_PATH + "/{token}", answer_page, methods=["POST"]),
+]
