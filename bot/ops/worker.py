@@ -32,9 +32,11 @@ from bot.delivery.outbox import OutboxWorker
 from bot.delivery.policy import DeliveryPolicy
 from bot.delivery.wakeup import Wakeup
 from bot.desk.access import DeskAccess
+from bot.doors.followup_buttons import FollowUpButtons, answering_followups
 from bot.doors.mentor_bot import MentorBot
 from bot.doors.telegram import TelegramDoor
 from bot.doors.telegram_feed import UpdateRelay, WebhookServer, poll
+from bot.register.followups import FollowUps
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +144,9 @@ class TelegramSide:
         door = TelegramDoor(settings, self.http)
         if not await door.rasa.wait_ready(self.stop):
             return
-        self.relay = UpdateRelay(door.handle)
+        # A customer's press of a follow-up button is answered here; everything else goes on to Rasa.
+        followups = FollowUps(self.frontdoor.sessions, self.frontdoor.networks.current, self.frontdoor.clock)
+        self.relay = UpdateRelay(answering_followups(FollowUpButtons(followups), door.handle))
         if settings.telegram_webhook_url:
             self.webhook = WebhookServer(bot, self.relay, settings.telegram_webhook_secret or "")
             await self.webhook.start(
