@@ -29,7 +29,7 @@ from bot.privacy.masking import Masker
 from bot.register.cases import case_details
 from bot.register.followups import forget as forget_followup
 from bot.register.lifecycle import CUSTOMER, notify
-from bot.register.models import Case, wire_time
+from bot.register.models import Case, FollowUp, wire_time
 from bot.register.repositories import CaseRepository, OutboxRepository
 from bot.register.service import RegisterService
 
@@ -161,7 +161,11 @@ class PrivacyService(RegisterService):
         with self.sessions.begin() as session:
             cases = CaseRepository(session).of_person(email=email)
             outbox = OutboxRepository(session).for_cases([c.id for c in cases])
-            exported = [case_details(c, outbox.get(c.id, [])) for c in cases]
+            asked = {
+                f.case_id: f
+                for f in session.execute(select(FollowUp).where(FollowUp.case_id.in_([c.id for c in cases]))).scalars()
+            }
+            exported = [{**case_details(c, outbox.get(c.id, [])), "followup": _followup(asked.get(c.id))} for c in cases]
             conversations = {str(c.conversation_id) for c in cases if c.conversation_id}
         conversations |= self.conversations.mentioning(email.strip())
         return {
@@ -214,3 +218,16 @@ class PrivacyService(RegisterService):
                 removed += 1
         CaseRepository(session).record(case, "erased", actor, now, reason=reason, **({"via": via} if via else {}))
         return removed
+
+
+def _followup(followup: FollowUp | None) -> dict[str, Any] | None:
+    """What the customer was asked afterwards and what they said (their own words included), for the export."""
+    if followup is None:
+        return None
+    return {
+        "status": followup.status,
+        "asked_at": wire_time(followup.sent_at),
+        "answered_at": wire_time(followup.answered_at),
+        "answer": followup.answer,
+        "words": followup.words,
+    }

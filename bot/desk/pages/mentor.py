@@ -37,6 +37,7 @@ DETAIL_LABELS = {
     "to_partner": "mentor_detail_to_partner",
     "outcome": "mentor_detail_outcome",
     "delivered_by": "mentor_detail_delivered_by",
+    "answer": "mentor_detail_answer",
     "reason": "mentor_detail_reason",
     "note": "mentor_detail_note",
     "need_text": "mentor_detail_words",
@@ -138,6 +139,8 @@ def _detail_value(request: Request, signed: SignedIn, key: str, value: object) -
         return partner.name
     if key == "outcome":
         return desk_of(request).frontdoor.notices.texts.word("outcomes", str(value), signed.language)
+    if key == "answer" and f"followup_answer_{value}" in desk_of(request).texts:
+        return desk_of(request).texts.get(f"followup_answer_{value}", signed.language)
     if key == "delivered_by" and isinstance(value, list):
         return " / ".join(p.name if (p := network.partner(str(item))) else str(item) for item in value)
     if isinstance(value, list):

@@ -284,6 +284,9 @@ def test_erasure_removes_the_answers_words_and_the_link_stops_working(app: Front
     followups(app).send_due()
     token = token_of(app, reference)
     followups(app).answer(token, "partly", "Sain vain osan tiedoista; Maija Meikäläinen")
+    # Before erasure the customer's export holds what they answered, their own words included.
+    (exported,) = [c for c in app.privacy.export(str(INTAKE.email))["cases"] if c["reference"] == reference]
+    assert exported["followup"]["answer"] == "partly" and exported["followup"]["words"].startswith("Sain vain osan")
     app.privacy.erase(email=INTAKE.email, actor="coordinator")
     erased = followup_of(app, reference)
     assert (erased.answer, erased.words, erased.token_hash) == ("partly", None, None)
