@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.runtime import FrontDoorAction, Services, blocking, contact_text, say, show_path, transcript
 from bot.privacy.masking import PERSONAL_SLOTS
+from bot.rasa.entry import entry_partner
 from bot.register.cases import CaseError
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class ActionSubmitCase(FrontDoorAction):
             conversation_id=tracker.sender_id,
             privacy_notice_version=frontdoor.settings.privacy_notice_version,
             transcript=transcript(tracker),
+            entry_partner=entry_partner(tracker.events, frontdoor.network),
         )
         try:
             receipt = await blocking(frontdoor.cases.create_case, intake)

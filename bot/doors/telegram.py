@@ -13,6 +13,10 @@ update stays unconfirmed to Telegram meanwhile, see :mod:`bot.doors.telegram_fee
 a pressed button keeps its keyboard until Rasa has answered. With several Rasa
 servers, any one that answers will do (Rasa's lock store keeps one
 conversation's turns in order).
+
+A partner's own link to the bot, ``https://t.me/<bot>?start=<partner id>``, makes the first
+message ``/start <partner id>``: the partner goes to Rasa with the greeting, and the case made
+in the chat records it as the partner the customer came in through (:mod:`bot.rasa.entry`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from telegram.error import TelegramError
 from bot.delivery.notices import Texts
 from bot.language import language_of
 from bot.messages import ERASE_PAYLOAD, GREET_PAYLOAD
+from bot.rasa.entry import DEEP_LINK_KEY, partner_id
 from bot.settings import BRIDGE_TOKEN_HEADER, Settings
 
 logger = logging.getLogger(__name__)
@@ -135,6 +140,12 @@ def command_of(text: str) -> str | None:
     return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
 
 
+def start_partner(text: str) -> str | None:
+    """The partner a link ``t.me/<bot>?start=<partner id>`` names: Telegram sends it as ``/start <partner id>``."""
+    words = text.split(maxsplit=1)
+    return partner_id(words[1].strip()) if len(words) == 2 else None
+
+
 class TelegramDoor:
     """What the individuals' bot does with each update; the Telegram side of one Rasa conversation per chat."""
 
@@ -172,7 +183,8 @@ class TelegramDoor:
     async def text(self, update: Update, text: str) -> None:
         command = command_of(text)
         if command == "start":
-            await self.converse(update, GREET_PAYLOAD)
+            partner = start_partner(text)
+            await self.converse(update, GREET_PAYLOAD, metadata={DEEP_LINK_KEY: partner} if partner else None)
         elif command == "help":
             await self.say(update, "door_help")
         elif command == "privacy":
@@ -205,7 +217,14 @@ class TelegramDoor:
 
         await self.converse(update, payload, before_answers=drop_keyboard)
 
-    async def converse(self, update: Update, text: str, *, before_answers: Callable[[], Awaitable[None]] | None = None) -> None:
+    async def converse(
+        self,
+        update: Update,
+        text: str,
+        *,
+        before_answers: Callable[[], Awaitable[None]] | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
         chat = update.effective_chat
         if chat is None:
             return
@@ -216,7 +235,7 @@ class TelegramDoor:
             "sender": str(chat.id),
             "message": text[:MAX_MESSAGE],
             "message_id": str(update.update_id),
-            "metadata": {"telegram_language": language},
+            "metadata": {"telegram_language": language, **(metadata or {})},
         }
         answers = await self.answers(chat, body, language)
         if answers is None:

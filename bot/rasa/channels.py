@@ -10,6 +10,8 @@ text. :class:`TelegramBridgeInput` is the door the Telegram bridge
 (``bot.doors.telegram``) comes in by: closed to everyone but the bridge by a
 shared token, and its cases are recorded with channel ``telegram``. Rasa loads
 them from the credentials file ``frontdoor run`` writes.
+The web doors put the browser's ``Origin`` beside the partner a page names, under a key only the
+server writes; the bridge carries a Telegram link's partner (:mod:`bot.rasa.entry`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.messages import Catalog
+from bot.rasa.entry import bridge_metadata, web_metadata
 from bot.rasa.guard import RateLimit, clean, offered_payloads, screen
 from bot.settings import BRIDGE_TOKEN_HEADER
 
@@ -163,6 +166,11 @@ class FrontDoorRestInput(RestInput):
         """The answer to a caller this door is closed to, before anything is read; ``None``: open to everyone."""
         return None
 
+    def own_metadata(self, request: Request, metadata: dict[str, Any] | None) -> dict[str, Any]:
+        """The message's metadata as Rasa keeps it: the page's origin (the request's ``Origin``) beside the
+        partner the page names, whatever the caller wrote under the server's keys."""
+        return web_metadata(metadata, request.headers.get("origin"))
+
     def slow_down(self, sender: str) -> HTTPResponse:
         """The answer to a sender over their pace: 429, so an integration can back off, and the text for a person."""
         return response.json(
@@ -218,6 +226,7 @@ class FrontDoorRestInput(RestInput):
             if not _agent_ready(request):
                 return response.json({"error": "the bot is starting; send the message again in a moment"}, status=503)
             collector = CollectingOutputChannel()
+            metadata = self.own_metadata(request, metadata) or None
             message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata, message_id=message_id)
             await self.handle(request, guarded, message)
             return response.json(collector.messages)
@@ -235,6 +244,8 @@ class FrontDoorSocketIOInput(SocketIOInput):
 
     guard: Guard
     origins: list[str] | None = None
+    # Each connected socket's page origin, as its browser said it at the handshake (``Origin``).
+    page_origins: dict[str, str | None]
     # The Rasa server, known once it starts: its agent answers the widget's messages sent again (answer_once).
     app: Sanic | None = None
 
@@ -281,8 +292,29 @@ class FrontDoorSocketIOInput(SocketIOInput):
             if self.origins:
                 # A browser's Origin outside the list is refused with 400 at the handshake.
                 self.sio.eio.cors_allowed_origins = self.origins
-            self._check_events(self.sio.handlers.setdefault(self.namespace or "/", {}))
+            handlers = self.sio.handlers.setdefault(self.namespace or "/", {})
+            self._check_events(handlers)
+            self._remember_origins(handlers)
         return blueprint
+
+    def _remember_origins(self, handlers: dict[str, Any]) -> None:
+        """Keep each socket's ``Origin`` from its handshake until it disconnects: the server's word on the
+        page a message came from, never the page's own."""
+        connect, disconnect = handlers.get("connect"), handlers.get("disconnect")
+        self.page_origins = {}
+
+        async def connected(sid: str, environ: dict[str, Any], auth: Any = None) -> Any:
+            self.page_origins[sid] = environ.get("HTTP_ORIGIN")
+            accepted = await connect(sid, environ, auth) if connect is not None else True
+            if accepted is False:
+                self.page_origins.pop(sid, None)
+            return accepted
+
+        async def disconnected(sid: str) -> Any:
+            self.page_origins.pop(sid, None)
+            return await disconnect(sid) if disconnect is not None else None
+
+        handlers["connect"], handlers["disconnect"] = connected, disconnected
 
     def _check_events(self, handlers: dict[str, Any]) -> None:
         """Events that are not ``{"message": str, "session_id": str}`` are dropped before Rasa's handlers,
@@ -301,6 +333,7 @@ class FrontDoorSocketIOInput(SocketIOInput):
                     return None
                 if "message" in fields:
                     data = _with_message_id(data, self.metadata_key)
+                    data[self.metadata_key] = web_metadata(data[self.metadata_key], self.page_origins.get(sid))
                 return await original(sid, data)
 
             handlers[event] = checked
@@ -337,6 +370,10 @@ class TelegramBridgeInput(FrontDoorRestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramBridgeInput:
         return cls((credentials or {}).get("token"), Guard(credentials))
+
+    def own_metadata(self, request: Request, metadata: dict[str, Any] | None) -> dict[str, Any]:
+        """The bridge's word (it holds the token): a Telegram link's partner; no page, so no web claim."""
+        return bridge_metadata(metadata)
 
     def refuse(self, request: Request) -> HTTPResponse | None:
         """Everyone but the bridge, which holds the shared token (and none at all while no token is set)."""

@@ -58,6 +58,8 @@ class Intake:
     transcript: tuple[str, ...] = ()
     # The offerings of the competence path the customer was shown in the dialogue, if any: the case keeps that path.
     path_shown: tuple[str, ...] = ()
+    # The partner the customer came in through (its own site's widget or Telegram link), vouched for; else None.
+    entry_partner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,7 @@ def _new_case(intake: Intake, now: datetime) -> Case:
         organization=intake.organization,
         email=intake.email,
         phone=intake.phone,
+        entry_partner=intake.entry_partner,
         events=[],  # a new case has none: its events are added without loading them first
     )
 

@@ -180,6 +180,7 @@ class IntakeRules:
         conversation_id: str,
         privacy_notice_version: str,
         transcript: Sequence[str] = (),
+        entry_partner: str | None = None,
     ) -> Intake:
         """The case to create from the confirmed slots."""
 
@@ -208,4 +209,5 @@ class IntakeRules:
             transcript=tuple(transcript),
             privacy_notice_version=privacy_notice_version,
             path_shown=tuple(str(i) for i in slots.get("path_shown") or () if isinstance(i, str)),
+            entry_partner=entry_partner,
         )

@@ -2,7 +2,12 @@
  * The front door's chat widget. One line on any partner's page:
  *
  *   <script src="https://etuovi.example.org/widget/frontdoor.js"
- *           data-server="https://etuovi.example.org:5005" defer></script>
+ *           data-server="https://etuovi.example.org:5005"
+ *           data-partner="kymi-ammattiopisto" defer></script>
+ *
+ * data-partner (optional) names the partner whose page this is: it goes with
+ * each message, and the front door credits the partner only when the page's
+ * origin is one of the partner's own sites (nothing else about the visitor).
  *
  * It talks to Rasa's socket.io channel with the socket.io client that
  * `make setup` copies to /vendor/ (no CDN). Everything the bot or the user
@@ -30,6 +35,9 @@
   var SERVER = (script.getAttribute("data-server") || "").replace(/\/+$/, "") || window.location.origin;
   var BASE = new URL(".", script.src).href;
   var STORE = "frontdoor-widget:" + SERVER;
+  // The partner whose page this is, if the tag names one (a partner id; anything else is left out).
+  var PARTNER = script.getAttribute("data-partner") || "";
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(PARTNER)) PARTNER = "";
   var MAX_HISTORY = 200;
   var MAX_LENGTH = 2000;
 
@@ -268,7 +276,9 @@
       delete entry.payload;
       inflight.push(sending);
       // message_id: the same for a message sent again, so that a server that keeps message ids can tell a repeat.
-      socket.emit("user_uttered", { message: sending.payload, session_id: state.session, message_id: entry.id }, function () {
+      var message = { message: sending.payload, session_id: state.session, message_id: entry.id };
+      if (PARTNER) message.metadata = { frontdoor_partner: PARTNER };
+      socket.emit("user_uttered", message, function () {
         inflight = inflight.filter(function (other) { return other !== sending; });
       });
       mark(entry);
