@@ -15,7 +15,6 @@ import sys
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
 
 from bot.app import create_frontdoor
 from bot.insight.demodata import DemoData
@@ -36,11 +35,15 @@ def main() -> int:
     settings = replace(Settings.from_env(), database_url=f"sqlite:///{database}")
     frontdoor = create_frontdoor(settings)
     started = time.perf_counter()
-    DemoData(frontdoor.sessions, frontdoor.networks.current, frontdoor.taxonomy, frontdoor.municipalities, frontdoor.clock).generate(args.cases)
+    DemoData(
+        frontdoor.sessions, frontdoor.networks.current, frontdoor.taxonomy, frontdoor.municipalities, frontdoor.clock
+    ).generate(args.cases)
     generated = time.perf_counter() - started
 
     started = time.perf_counter()
-    report = ReportBuilder(frontdoor.sessions, frontdoor.networks.current, frontdoor.taxonomy, frontdoor.lemmatizer).build(Period())
+    report = ReportBuilder(frontdoor.sessions, frontdoor.networks.current, frontdoor.taxonomy, frontdoor.lemmatizer).build(
+        Period()
+    )
     aggregated = time.perf_counter() - started
     draw(report)
     page = write(report, PROJECT_ROOT / "reports" / "bench-report")
@@ -57,7 +60,7 @@ def main() -> int:
     }
     out = PROJECT_ROOT / "reports" / "bench-report.json"
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(figures, indent=2))
+    print(json.dumps(figures, indent=2))  # noqa: T201 - the bench's output
     frontdoor.engine.dispose()
     return 0
 

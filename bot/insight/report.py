@@ -1,58 +1,43 @@
-"""The foresight report: what the region needs, and each partner's and mentor's share of the work.
+"""The foresight report: what the region needs, each partner's share, what came of the cases, and what
+the network does not serve yet.
 
 Counts are aggregated in SQL (``GROUP BY`` on SQLite and PostgreSQL alike); only
-the per-mentor medians are taken in Python, from one sorted column of durations.
-Needs the bot could not place (``other``) are listed with their words
-anonymised. The tables counted here are drawn and written by
-:mod:`bot.insight.files` (one self-contained HTML file plus a CSV file per table).
+medians, the partners' shares per period and the unmet demand's months are taken
+in Python, from narrow columns. Needs the bot could not place (``other``) are
+listed with their words anonymised. The tables counted here are drawn and written
+by :mod:`bot.insight.files` (one self-contained HTML file plus a CSV file per table).
+The parts: :mod:`bot.insight.work` (each partner's and mentor's work),
+:mod:`bot.insight.closedloop` (what came of the cases), :mod:`bot.insight.shares`
+(each partner's share), :mod:`bot.insight.unmet` (what the network does not serve).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import statistics
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import Boolean, and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.elements import ColumnElement
 
+from bot.insight.closedloop import closed_loop_table, outcomes_table
+from bot.insight.periods import spans_between
+from bot.insight.shares import PeriodShares, shares_of, shares_table
+from bot.insight.tables import WORDS_LIMIT, Period, Table, anonymise, month_of, ratio
+from bot.insight.unmet import Names, unmet_tables
+from bot.insight.work import WORK_MEASURES, work_tables
 from bot.network.model import Network
 from bot.network.needs import Taxonomy
-from bot.privacy.masking import EMAIL, ID_CODE, PHONE, WORD
-from bot.register.models import Case, CaseEvent
+from bot.register.models import Case
 
 logger = logging.getLogger(__name__)
 
-UNCLASSIFIED_LIMIT = 200
-URL = re.compile(r"https?://\S+|www\.\S+")
-# What the work tables measure, per mentor and per partner alike (in the order of their rows).
-WORK_MEASURES = ("received", "accepted", "forwarded", "closed", "median_hours_to_accept", "median_hours_to_contact")
+# What other modules take from here (defined in bot.insight.tables and bot.insight.work).
+__all__ = ["WORK_MEASURES", "Period", "Report", "ReportBuilder", "Table", "anonymise"]
 
-
-@dataclass(frozen=True)
-class Period:
-    """Cases created on these days (UTC), both ends included; ``None``: open."""
-
-    start: date | None = None
-    end: date | None = None
-
-    def where(self) -> ColumnElement[Boolean]:
-        conditions = []
-        if self.start:
-            conditions.append(Case.created_at >= datetime.combine(self.start, time.min, timezone.utc))
-        if self.end:
-            conditions.append(Case.created_at < datetime.combine(self.end + timedelta(days=1), time.min, timezone.utc))
-        return and_(True, *conditions)
-
-    def label(self) -> str:
-        """The days as "2026-10-14 – 2026-11-23"; an end still open (no case to close it) is "…"."""
-        return f"{self.start or '…'} – {self.end or '…'}"
+UNCLASSIFIED_LIMIT = WORDS_LIMIT
 
 
 def _utc_day(moment: datetime | None) -> date | None:
@@ -63,53 +48,17 @@ def _utc_day(moment: datetime | None) -> date | None:
 
 
 @dataclass
-class Table:
-    """One table of the report: its CSV name, title, columns and rows."""
-
-    name: str
-    title: str
-    columns: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
-
-
-@dataclass
 class Report:
     period: Period
     network: str
     total: int
     tables: list[Table]
     charts: list[tuple[str, bytes]] = field(default_factory=list)
+    # Each partner's share per period of the network's calendar (the ``shares`` table's figures).
+    shares: list[PeriodShares] = field(default_factory=list)
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
-
-
-# Separate from bot.privacy.masking.Masker by design: Finnish tags for the report's readers, URLs too, names by Voikko base form.
-def anonymise(text: str, *names: str | None, baseforms: Callable[[str], Iterable[str]] | None = None) -> str:
-    """Mask what could identify someone: email, web addresses, identity codes, phone numbers, and the
-    person's or organisation's names, inflected too ("Virtaselle" is "Virtanen" to Voikko)."""
-    text = EMAIL.sub("[sähköposti]", text)
-    text = URL.sub("[osoite]", text)
-    text = ID_CODE.sub("[henkilötunnus]", text)
-    text = PHONE.sub("[puhelin]", text)
-    parts = {part.lower() for name in names for part in WORD.findall(name or "") if len(part) > 1}
-
-    def mask(match: re.Match[str]) -> str:
-        word = match.group(0)
-        forms = {word.lower(), *(form.lower() for form in (baseforms(word) if baseforms else ()))}
-        return "[nimi]" if forms & parts else word
-
-    if parts:
-        text = WORD.sub(mask, text)
-    return " ".join(text.split())
-
-
-def _share(count: int, total: int) -> float:
-    return round(count / total, 4) if total else 0.0
-
-
-def _median_hours(values: list[float]) -> float | str:
-    return round(statistics.median(values) / 3600, 2) if values else ""
 
 
 def _summary(days: Period, total: int, by_need: Table) -> Table:
@@ -120,7 +69,7 @@ def _summary(days: Period, total: int, by_need: Table) -> Table:
         ["period", days.label()],
         ["cases", total],
         ["cases_with_concrete_need", concrete],
-        ["concrete_need_share", _share(concrete, total)],
+        ["concrete_need_share", ratio(concrete, total)],
     ]
     return summary
 
@@ -140,18 +89,6 @@ class ReportBuilder:
         self.taxonomy = taxonomy
         self.baseforms = baseforms
 
-    def _month(self, session: Session) -> ColumnElement[Any]:
-        # The month as text ('2026-10'); the SQL functions are untyped (NullType) to SQLAlchemy.
-        if session.get_bind().dialect.name == "postgresql":
-            return func.to_char(Case.created_at, "YYYY-MM")
-        return func.strftime("%Y-%m", Case.created_at)
-
-    def _seconds(self, session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
-        # Seconds between the two, a number; the SQL functions are untyped (NullType) to SQLAlchemy.
-        if session.get_bind().dialect.name == "postgresql":
-            return func.extract("epoch", later - earlier)
-        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-
     def _counts(self, session: Session, column: Any, period: Period) -> list[tuple[Any, int]]:
         query = select(column, func.count()).where(period.where()).group_by(column).order_by(func.count().desc(), column)
         return [(key, int(count)) for key, count in session.execute(query)]
@@ -168,57 +105,40 @@ class ReportBuilder:
         with self.sessions() as session:
             total = int(session.execute(select(func.count()).select_from(Case).where(period.where())).scalar_one())
             days = self._days(session, period)
+            by_month = self._by_month(session, period, total)
             tables = [
                 self._by_need(session, period, total),
                 *self._by_columns(session, period, total, network),
-                self._by_month(session, period, total),
-                *self._work(session, period, network),
+                by_month,
+                *work_tables(session, period, network),
                 self._unclassified(session, period),
+                closed_loop_table(session, period, network),
+                outcomes_table(session, period),
             ]
-        return Report(days, network.name, total, [_summary(days, total, tables[0]), *tables])
+            shares = self._shares(session, days, network)
+            tables.append(shares_table(shares, network))
+            names = Names(self._need_name, self._area_name(network), network, self.baseforms)
+            tables += unmet_tables(session, period, days, {row[0]: row[1] for row in by_month.rows}, names)
+        return Report(days, network.name, total, [_summary(days, total, tables[0]), *tables], shares=shares)
+
+    def _shares(self, session: Session, days: Period, network: Network) -> list[PeriodShares]:
+        """The shares of each period of the network's calendar that the report's days touch."""
+        if days.start is None or days.end is None:
+            return []
+        return shares_of(session, network, spans_between(days.start, days.end, network.compensation.period))
 
     def _by_columns(self, session: Session, period: Period, total: int, network: Network) -> list[Table]:
         """Cases by area, municipality, sector and customer type."""
         return [
-            self._by(
-                session,
-                period,
-                total,
-                column=Case.area,
-                name="by_area",
-                title="Asiat alueittain",
-                key="area",
-                names=self._area_name(network),
-            ),
-            self._by(
-                session,
-                period,
-                total,
-                column=Case.municipality,
-                name="by_municipality",
-                title="Asiat kunnittain",
-                key="municipality",
-            ),
-            self._by(
-                session,
-                period,
-                total,
-                column=Case.sector,
-                name="by_sector",
-                title="Asiat toimialoittain",
-                key="sector",
-                names=self._sector_name,
-            ),
-            self._by(
-                session,
-                period,
-                total,
-                column=Case.customer_type,
-                name="by_customer_type",
-                title="Asiakastyypit",
-                key="customer_type",
-            ),
-        ]
+            self._by(session, period, total, column=Case.area, name="by_area", title="Asiat alueittain", key="area",
+                     names=self._area_name(network)),
+            self._by(session, period, total, column=Case.municipality, name="by_municipality", title="Asiat kunnittain",
+                     key="municipality"),
+            self._by(session, period, total, column=Case.sector, name="by_sector", title="Asiat toimialoittain", key="sector",
+                     names=self._sector_name),
+            self._by(session, period, total, column=Case.customer_type, name="by_customer_type", title="Asiakastyypit",
+                     key="customer_type"),
+        ]  # fmt: skip
 
     def _area_name(self, network: Network) -> Callable[[str], str]:
         names = {a.id: a.name for a in network.areas}
@@ -228,11 +148,14 @@ class ReportBuilder:
         sector = self.taxonomy.sectors.get(key)
         return sector.name("fi") if sector else key
 
+    def _need_name(self, key: str) -> str:
+        need = self.taxonomy.needs.get(key)
+        return need.name("fi") if need else key
+
     def _by_need(self, session: Session, period: Period, total: int) -> Table:
         table = Table("by_need", "Asiat tarpeittain", ["need", "name", "cases", "share"])
         for key, count in self._counts(session, Case.need, period):
-            need = self.taxonomy.needs.get(key)
-            table.rows.append([key, need.name("fi") if need else key, count, _share(count, total)])
+            table.rows.append([key, self._need_name(key), count, ratio(count, total)])
         return table
 
     def _by(
@@ -252,87 +175,15 @@ class ReportBuilder:
         for value, count in self._counts(session, column, period):
             label = value if value is not None else missing
             row = [label] if names is None else [label, names(value) if value else missing]
-            table.rows.append([*row, count, _share(count, total)])
+            table.rows.append([*row, count, ratio(count, total)])
         return table
 
     def _by_month(self, session: Session, period: Period, total: int) -> Table:
-        month = self._month(session)
+        month = month_of(session, Case.created_at)
         query = select(month, func.count()).where(period.where()).group_by(month).order_by(month)
         table = Table("by_month", "Asiat kuukausittain", ["month", "cases", "share"])
-        table.rows = [[m, int(c), _share(int(c), total)] for m, c in session.execute(query)]
+        table.rows = [[m, int(c), ratio(int(c), total)] for m, c in session.execute(query)]
         return table
-
-    def _events(self, session: Session, period: Period, kind: str, who: Any) -> dict[str, int]:
-        query = (
-            select(who, func.count())
-            .select_from(CaseEvent)
-            .join(Case, Case.id == CaseEvent.case_id)
-            .where(period.where(), CaseEvent.kind == kind)
-            .group_by(who)
-        )
-        return {str(key): int(count) for key, count in session.execute(query) if key}
-
-    def _durations(self, session: Session, period: Period, kind: str) -> dict[str, list[float]]:
-        """Seconds from a case's creation to each mentor's first ``kind`` event on it."""
-        first = (
-            select(CaseEvent.case_id, CaseEvent.actor, func.min(CaseEvent.at).label("at"))
-            .where(CaseEvent.kind == kind)
-            .group_by(CaseEvent.case_id, CaseEvent.actor)
-            .subquery()
-        )
-        seconds = self._seconds(session, first.c.at, Case.created_at)
-        query = (
-            select(first.c.actor, seconds).join(Case, Case.id == first.c.case_id).where(period.where()).order_by(first.c.actor)
-        )
-        result: dict[str, list[float]] = defaultdict(list)
-        for actor, value in session.execute(query):
-            result[str(actor)].append(float(value))
-        return result
-
-    def _work(self, session: Session, period: Period, network: Network) -> list[Table]:
-        received = self._events(session, period, "assigned", CaseEvent.detail["mentor"].as_string())
-        accepted = self._events(session, period, "accepted", CaseEvent.actor)
-        forwarded = self._events(session, period, "forwarded", CaseEvent.actor)
-        closed = self._events(session, period, "closed", CaseEvent.actor)
-        to_accept = self._durations(session, period, "accepted")
-        to_contact = self._durations(session, period, "contacted")
-        partners = Table("partners", "Kumppanit", ["partner", "name", *WORK_MEASURES])
-        # The same measures per mentor as per partner, so a partner's row pools its mentors'.
-        mentors = Table("mentors", "Mentorit", ["mentor", "name", "partner", *WORK_MEASURES])
-        people = [network.coordinator, *network.mentors]
-        known = {m.id for m in people}
-        by_partner: dict[str, dict[str, Any]] = {}
-        for mentor_id in sorted(known | set(received) | set(accepted)):
-            mentor = network.mentor(mentor_id)
-            partner = mentor.partner if mentor else ""
-            counts = [
-                received.get(mentor_id, 0),
-                accepted.get(mentor_id, 0),
-                forwarded.get(mentor_id, 0),
-                closed.get(mentor_id, 0),
-            ]
-            if not any(counts) and mentor_id not in known:
-                continue
-            mentors.rows.append(
-                [
-                    mentor_id,
-                    mentor.name if mentor else mentor_id,
-                    partner,
-                    *counts,
-                    _median_hours(to_accept.get(mentor_id, [])),
-                    _median_hours(to_contact.get(mentor_id, [])),
-                ]
-            )
-            entry = by_partner.setdefault(partner, {"counts": [0, 0, 0, 0], "accept": [], "contact": []})
-            entry["counts"] = [a + b for a, b in zip(entry["counts"], counts, strict=True)]
-            entry["accept"] += to_accept.get(mentor_id, [])
-            entry["contact"] += to_contact.get(mentor_id, [])
-        for p in network.partners:
-            entry = by_partner.get(p.id, {"counts": [0, 0, 0, 0], "accept": [], "contact": []})
-            partners.rows.append(
-                [p.id, p.name, *entry["counts"], _median_hours(entry["accept"]), _median_hours(entry["contact"])]
-            )
-        return [partners, mentors]
 
     def _unclassified(self, session: Session, period: Period) -> Table:
         query = (

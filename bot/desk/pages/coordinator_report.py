@@ -1,9 +1,15 @@
-"""``/desk/report``: the foresight report for a period, as tables in the page and its CSV files to download.
+"""``/desk/report``: the foresight report for a period, as tables in the page and its CSV files to download;
+closing a period of the partners' shares.
 
 The report is :class:`bot.insight.report.ReportBuilder`'s, the one
-``frontdoor report`` writes; the CSV files are the same tables, made in memory
-and sent as attachments. Days are UTC days of the cases' creation, both ends
-included; with no days given the page shows the last 365 days.
+``frontdoor report`` writes (the partners' shares and the closed-loop figures
+among its tables); the CSV files are the same tables, made in memory and sent
+as attachments. Days are UTC days of the cases' creation, both ends included;
+with no days given the page shows the last 365 days.
+
+Closing a period takes two steps, like erasing: the first POST shows the
+period's figures as they would be kept and asks to confirm; the second closes
+it with :meth:`bot.insight.shares.Shares.close_period`.
 """
 
 from __future__ import annotations
@@ -12,14 +18,19 @@ import asyncio
 import csv
 import io
 from datetime import date, timedelta
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.desk.rendering import Desk, coordinator, desk_of, page
+from bot.desk.access import SignedIn
+from bot.desk.rendering import Desk, back_to, checked_form, coordinator, desk_of, page
+from bot.insight.closedloop import NETWORK_ROW
+from bot.insight.periods import Span
 from bot.insight.report import Period, Report, ReportBuilder
+from bot.insight.shares import CannotClose, PeriodShares, Shares, shares_table
 
 # What the page shows when no days are asked for.
 DEFAULT_DAYS = 365
@@ -54,6 +65,22 @@ def _build(desk: Desk, period: Period) -> Report:
     return ReportBuilder(frontdoor.sessions, frontdoor.networks.current, frontdoor.taxonomy, frontdoor.lemmatizer).build(period)
 
 
+def _shares(desk: Desk) -> Shares:
+    frontdoor = desk.frontdoor
+    return Shares(frontdoor.sessions, frontdoor.networks.current, frontdoor.clock)
+
+
+def _loop(report: Report) -> dict[str, Any] | None:
+    """The whole network's closed-loop figures (the ``*`` row of ``closed_loop``), by column."""
+    table = report.table("closed_loop")
+    row = next((r for r in table.rows if r[0] == NETWORK_ROW), None)
+    return dict(zip(table.columns, row, strict=True)) if row else None
+
+
+def _build_page(desk: Desk, period: Period) -> tuple[Report, list[Span]]:
+    return _build(desk, period), _shares(desk).closable()
+
+
 def _today(desk: Desk) -> date:
     return desk.frontdoor.clock().date()  # UTC, as the report's days are
 
@@ -77,7 +104,7 @@ async def report_page(request: Request) -> Response:
             end=query.get("to", ""),
             days="",
         )
-    report = await asyncio.to_thread(_build, desk, period)
+    report, closable = await asyncio.to_thread(_build_page, desk, period)
     start, end = (period.start.isoformat() if period.start else ""), (period.end.isoformat() if period.end else "")
     return page(
         request,
@@ -88,7 +115,43 @@ async def report_page(request: Request) -> Response:
         start=start,
         end=end,
         days=f"from={start}&to={end}",
+        closable=closable,
+        figures=_loop(report),
     )
+
+
+def _confirm_page(request: Request, signed: SignedIn, figures: PeriodShares, start: str, end: str) -> Response:
+    """What closing would keep: each partner's points and share of the period, and the button that closes it."""
+    table = shares_table([figures], desk_of(request).frontdoor.network)
+    column = {name: i for i, name in enumerate(table.columns)}
+    rows = [[r[column[c]] for c in ("name", "row", "corrects", "points", "share")] for r in table.rows]
+    return page(
+        request, "coord_report.html", signed, error=None, report=None, start=start, end=end, days="", confirm=figures, rows=rows
+    )
+
+
+async def close_period(request: Request) -> Response:
+    """``POST /desk/report/close``: without ``confirm``, the period's figures to check; with it, close the period."""
+    signed = await coordinator(request)
+    form = await checked_form(request, signed)
+    desk = desk_of(request)
+    shares = _shares(desk)
+    start, end = str(form.get("from") or ""), str(form.get("to") or "")
+    days = {key: value for key, value in (("from", start), ("to", end)) if value}
+    try:
+        starts = date.fromisoformat(str(form.get("starts") or ""))
+    except ValueError:
+        return back_to("/desk/report", "coord_said_period_not_a_period", **days)
+    span = shares.span_of(starts)
+    if form.get("confirm") != "yes":
+        if span.starts != starts:
+            return back_to("/desk/report", "coord_said_period_not_a_period", **days)
+        return _confirm_page(request, signed, await asyncio.to_thread(shares.figures, span), start, end)
+    try:
+        await asyncio.to_thread(shares.close_period, starts, span.ends, signed.person.id)
+    except CannotClose as refused:
+        return back_to("/desk/report", f"coord_said_period_{refused.reason}", **days)
+    return back_to("/desk/report", "coord_said_period_closed", **days)
 
 
 def csv_text(report: Report, name: str) -> str:
@@ -125,4 +188,5 @@ async def report_csv(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/desk/report", report_page, methods=["GET"]),
     Route("/desk/report/{name}.csv", report_csv, methods=["GET"]),
+    Route("/desk/report/close", close_period, methods=["POST"]),
 ]

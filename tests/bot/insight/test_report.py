@@ -166,8 +166,8 @@ def test_the_html_report_opens_offline_in_chromium(settings: Settings, tmp_path:
         page.goto(page_file.as_uri())
         page.wait_for_load_state("networkidle")
         images = page.locator("img")
-        assert images.count() == 4
-        assert all(page.evaluate("(img) => img.naturalWidth > 0", images.nth(i).element_handle()) for i in range(4))
+        assert images.count() == 6
+        assert all(page.evaluate("(img) => img.naturalWidth > 0", images.nth(i).element_handle()) for i in range(6))
         assert "Ennakointiraportti" in page.title()
         (PROJECT_ROOT / "reports").mkdir(exist_ok=True)
         page.screenshot(path=str(PROJECT_ROOT / "reports" / "report-screenshot.png"), full_page=True)
@@ -201,3 +201,44 @@ def test_demo_data_is_marked_and_real_cases_still_follow(register: Settings) -> 
     reference = app.cases.create_case(replace(INTAKE, phone=None)).reference
     assert reference.endswith("-00301")
     app.engine.dispose()
+
+
+def test_the_report_over_20000_demo_cases_has_the_shares_the_unmet_demand_and_the_closed_loop(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """``frontdoor demo-data --cases 20000`` then ``frontdoor report``: the shares CSV and chart, the unmet-demand
+    section and the closed-loop figures (about 7 s on the development machine, most of it the demo data)."""
+    made = run("demo-data", "--cases", "20000", "--database-url", settings.database_url, timeout=300)
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "report"
+    written = report(settings, out)
+    assert "(20000 cases," in written.stdout
+
+    shares = read(out, "shares")
+    assert {"period", "partner", "row", "first_contact_cases", "mentoring_cases", "delivery_cases", "points", "share"} <= set(
+        shares[0]
+    )
+    by_period: dict[str, float] = {}
+    for row in shares:
+        by_period[row["period"]] = by_period.get(row["period"], 0.0) + float(row["share"])
+    assert len(by_period) >= 12 and all(abs(total - 1) < 0.001 for total in by_period.values())
+    assert sum(int(r["first_contact_cases"]) for r in shares) > 1000  # demo cases come in through partners' sites too
+    assert sum(int(r["delivery_cases"]) for r in shares) > 1000
+    page_text = (out / "report.html").read_text(encoding="utf-8")
+    assert 'alt="Kumppaneiden osuudet, pisteet' in page_text and "Palvelematon kysyntä kuukausittain" in page_text
+
+    months = read(out, "unmet_by_month")
+    assert len(months) >= 12 and all(int(r["unmet"]) <= int(r["cases"]) for r in months)
+    assert sum(int(r["declined"]) for r in months) > 0 and sum(int(r["answered_no"]) for r in months) > 0
+    assert {r["kind"] for r in read(out, "unmet_trend")} == {
+        "no_partner", "declined", "escalated", "not_offered", "answered_no", "unmet"
+    }  # fmt: skip
+    assert read(out, "unmet_needs") and read(out, "unmet_words")
+    assert "Mitä verkosto ei (vielä) palvele" in page_text
+
+    loop = {r["partner"]: r for r in read(out, "closed_loop")}
+    network = loop["*"]
+    assert network["cases"] == "20000" and 0 < float(network["outcome_share"]) < 1
+    assert int(network["asked"]) > int(network["answered"]) > int(network["helped"]) > 0
+    assert float(network["median_days_to_contact"]) > 0 and float(network["median_days_to_outcome"]) > 0
+    assert sum(int(r["cases"]) for r in read(out, "outcomes")) == 20000
