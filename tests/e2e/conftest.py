@@ -22,10 +22,11 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 from playwright.sync_api import Browser, sync_playwright
 
 from bot.ops.localservices import free_port
-from bot.settings import PROJECT_ROOT
+from bot.settings import DEFAULT_NETWORK, PROJECT_ROOT
 from tests.standins.receivers import MailServer
 from tests.standins.telegram_api import TelegramApi
 from tests.waiting import wait
@@ -170,6 +171,22 @@ def stack_env(folder: Path, telegram_api: TelegramApi, mail_server: MailServer, 
     return env
 
 
+# The partner whose page the demo page is (web/index.html: data-partner="kaakko-amk").
+DEMO_PAGE_PARTNER = "kaakko-amk"
+
+
+def demo_network_with_site(folder: Path, origin: str) -> Path:
+    """The demo network, with the stack's own web origin (as 127.0.0.1) as one of the demo page's partner's sites:
+    the widget on the stack's demo page is then on the partner's own site, and the same page at localhost is not."""
+    raw = yaml.safe_load(DEFAULT_NETWORK.read_text(encoding="utf-8"))
+    for partner in raw["partners"]:
+        if partner["id"] == DEMO_PAGE_PARTNER:
+            partner["sites"] = [*partner.get("sites", []), origin]
+    path = folder / "network.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 @contextmanager
 def running_stack(env: dict[str, str], telegram_api: TelegramApi, mail_server: MailServer) -> Iterator[Stack]:
     """``frontdoor run`` with ``env`` until the block ends; fails the test session if it never gets ready."""
@@ -219,7 +236,10 @@ def running_stack(env: dict[str, str], telegram_api: TelegramApi, mail_server: M
 def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: TelegramApi, mail_server: MailServer) -> Iterator[Stack]:
     # A customer who wrote before the front door started: the door must not take it before Rasa answers.
     telegram_api.type(CUSTOMER_TOKEN, EARLY_CHAT, EARLY_TEXT)
-    env = stack_env(tmp_path_factory.mktemp("stack"), telegram_api, mail_server)
+    folder = tmp_path_factory.mktemp("stack")
+    env = stack_env(folder, telegram_api, mail_server)
+    env["FRONTDOOR_NETWORK"] = str(demo_network_with_site(folder, f"http://127.0.0.1:{env['FRONTDOOR_WEB_PORT']}"))
+    env["FRONTDOOR_CATALOGUE"] = str(DEFAULT_NETWORK.with_name(f"{DEFAULT_NETWORK.stem}.catalogue.yml"))
     with running_stack(env, telegram_api, mail_server) as running:
         yield running
 
