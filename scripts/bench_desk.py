@@ -44,7 +44,7 @@ WARM_UP = 10
 
 def say(line: str) -> None:
     """The benchmark's output: a command-line program prints."""
-    print(line)  # noqa: T201
+    print(line)
 
 
 class ServerTimer:

@@ -60,7 +60,7 @@ def main() -> int:
     }
     out = PROJECT_ROOT / "reports" / "bench-report.json"
     out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(figures, indent=2))  # noqa: T201 - the bench's output
+    print(json.dumps(figures, indent=2))
     frontdoor.engine.dispose()
     return 0
 
