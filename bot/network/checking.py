@@ -22,6 +22,7 @@ from bot.network.model import (
     SHARE_PERIODS,
     UPKEEP_ROLES,
     Area,
+    CaseOutcome,
     Channel,
     Compensation,
     Mentor,
@@ -304,6 +305,10 @@ class NetworkChecker:
         if not isinstance(delivery, dict):
             self.problem("compensation.points.delivery", "expected points per outcome, e.g. {served: 5}")
             delivery = {}
+        outcomes = [outcome.value for outcome in CaseOutcome]
+        for outcome in delivery:
+            if outcome not in outcomes:
+                self.problem(f"compensation.points.delivery.{outcome}", f"unknown outcome (known: {', '.join(outcomes)})")
         upkeep = raw.get("upkeep") or {}
         if not isinstance(upkeep, dict):
             self.problem("compensation.upkeep", f"expected points per upkeep role ({', '.join(UPKEEP_ROLES)})")

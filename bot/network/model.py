@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
+from enum import Enum
 
 PARTNER_KINDS = ("education_provider", "employment_services", "business_services", "coordination", "other")
 CHANNEL_KINDS = ("email", "telegram", "webhook")
@@ -93,6 +94,20 @@ class Service:
     # The customer is asked once whether they got help, this many working days after the mentor marked the
     # contact (or at a close as served or referred outside, if that comes first).
     followup_working_days: int = 10
+
+
+class CaseOutcome(str, Enum):
+    """What came of a case, recorded when it is closed (``frontdoor cases close --outcome``); the network file's
+    ``compensation.points.delivery`` gives points per outcome."""
+
+    SERVED = "served"  # the network delivered: training, a placement, an apprenticeship agreement, a recruitment …
+    REFERRED_OUTSIDE = "referred_outside"  # to a service outside the network
+    NOT_REACHABLE = "not_reachable"
+    NO_NEED = "no_need"
+    NOT_OFFERED = "not_offered"  # not something the network offers
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 # What the compensation counts per case, and the periods shares are counted in.

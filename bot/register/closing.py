@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.network.model import Network
+from bot.network.model import CaseOutcome, Network
 from bot.register.assignment import said
-from bot.register.models import OUTCOMES, Case, CaseOutcome
+from bot.register.models import OUTCOMES, Case
 from bot.register.repositories import CaseRepository
 from bot.register.service import TransitionError
 

@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.network.model import Network, Service
+from bot.network.model import CaseOutcome, Network, Service
 from bot.register.assignment import CUSTOMER, SYSTEM, notify, queue
-from bot.register.models import Case, CaseOutcome, FollowUp, FollowUpOptOut, Word, utc
+from bot.register.models import Case, FollowUp, FollowUpOptOut, Word, utc
 from bot.register.repositories import CaseRepository
 from bot.register.service import RegisterService
 from bot.register.servicetime import is_working_day

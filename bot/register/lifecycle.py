@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bot.network.model import CaseOutcome
 from bot.network.routing import Route
 from bot.register.assignment import (
     CUSTOMER,
@@ -33,7 +34,7 @@ from bot.register.assignment import (
 )
 from bot.register.closing import checked_outcome, record_outcome
 from bot.register.followups import plan as plan_followup
-from bot.register.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseOutcome, CaseStatus, Verb, wire_time
+from bot.register.models import AWAITING_STATUSES, OPEN_STATUSES, Case, CaseStatus, Verb, wire_time
 from bot.register.repositories import CaseRepository
 from bot.register.service import CaseNotFound, RegisterService, TransitionError
 

@@ -33,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declarative_base, relationship
 from sqlalchemy.sql.schema import Column
 
+from bot.network.model import CaseOutcome
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -73,16 +75,6 @@ class Verb(Word):
     CLOSE = "close"
 
 
-class CaseOutcome(Word):
-    """What came of a case, recorded when it is closed (``frontdoor cases close --outcome``)."""
-
-    SERVED = "served"  # the network delivered: training, a placement, an apprenticeship agreement, a recruitment …
-    REFERRED_OUTSIDE = "referred_outside"  # to a service outside the network
-    NOT_REACHABLE = "not_reachable"
-    NO_NEED = "no_need"
-    NOT_OFFERED = "not_offered"  # not something the network offers
-
-
 class Via(Word):
     """The door a person's act on a case came through, recorded with its event (``via``)."""
 
@@ -108,6 +100,7 @@ CASE_STATUSES = tuple(status.value for status in CaseStatus)
 AWAITING_STATUSES = tuple(s.value for s in (CaseStatus.ASSIGNED, CaseStatus.DECLINED, CaseStatus.FORWARDED, CaseStatus.ESCALATED))
 OPEN_STATUSES = (CaseStatus.NEW.value, *AWAITING_STATUSES, CaseStatus.ACCEPTED.value, CaseStatus.CONTACTED.value)
 OUTBOX_STATUSES = tuple(status.value for status in OutboxStatus)
+# What came of a case: defined with the network's words (the compensation file names them too).
 OUTCOMES = tuple(outcome.value for outcome in CaseOutcome)
 VERBS = tuple(verb.value for verb in Verb)
 

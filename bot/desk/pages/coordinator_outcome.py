@@ -9,8 +9,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.desk.rendering import back_to, checked_form, coordinator, desk_of
+from bot.network.model import CaseOutcome
 from bot.register.lifecycle import CaseNotFound, TransitionError
-from bot.register.models import CaseOutcome, Via
+from bot.register.models import Via
 
 NOTE_LIMIT = 4000
 

@@ -22,10 +22,11 @@ from bot.desk.access import SignedIn
 from bot.desk.pages.forms import FormError, kept_fields
 from bot.desk.people import person
 from bot.desk.rendering import back_to, checked_form, desk_of, page, signed_in
+from bot.network.model import CaseOutcome
 from bot.paths.offerings import in_language
 from bot.register.inbox import CaseView, Inbox
 from bot.register.lifecycle import ALLOWED, SYSTEM, CaseNotFound, Lifecycle, TransitionError
-from bot.register.models import AWAITING_STATUSES, OUTCOMES, Case, CaseOutcome, Verb, Via, utc
+from bot.register.models import AWAITING_STATUSES, OUTCOMES, Case, Verb, Via, utc
 
 VIA = Via.DESK
 # The longest note, reason or comment the desk keeps.
