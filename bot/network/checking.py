@@ -306,9 +306,13 @@ class NetworkChecker:
             self.problem("compensation.points.delivery", "expected points per outcome, e.g. {served: 5}")
             delivery = {}
         outcomes = [outcome.value for outcome in CaseOutcome]
+        # Nothing was delivered when the customer could not be reached or no longer needed it: no points for those.
+        unpaid = (CaseOutcome.NOT_REACHABLE.value, CaseOutcome.NO_NEED.value)
         for outcome in delivery:
             if outcome not in outcomes:
                 self.problem(f"compensation.points.delivery.{outcome}", f"unknown outcome (known: {', '.join(outcomes)})")
+            elif outcome in unpaid:
+                self.problem(f"compensation.points.delivery.{outcome}", "nothing is delivered then: give no points for it")
         upkeep = raw.get("upkeep") or {}
         if not isinstance(upkeep, dict):
             self.problem("compensation.upkeep", f"expected points per upkeep role ({', '.join(UPKEEP_ROLES)})")

@@ -44,6 +44,7 @@ def test_a_network_without_the_section_gets_the_defaults(
     [
         ({"points": {"delivery": {"servd": 5}}}, "compensation.points.delivery.servd: unknown outcome (known: served,"),
         ({"points": {"greeting": 1}}, "compensation.points.greeting: unknown role"),
+        ({"points": {"delivery": {"no_need": 1}}}, "compensation.points.delivery.no_need: nothing is delivered then"),
         ({"points": {"mentoring": -2}}, "compensation.points.mentoring: must be a number of points, 0 or more"),
         ({"upkeep": {"catering": 3}}, "compensation.upkeep.catering: unknown role"),
         ({"period": "week"}, "compensation.period: unknown period 'week'"),
