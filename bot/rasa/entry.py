@@ -1,4 +1,4 @@
-"""Where the customer came in: the partner whose site or Telegram link the conversation started from.
+"""Where the customer came in: the partner whose site or Telegram link the case's request started from.
 
 A partner puts the widget on its own site with ``data-partner="kymi-ammattiopisto"`` on the
 script tag, or shares the individuals' bot as ``https://t.me/<bot>?start=kymi-ammattiopisto``.
@@ -6,15 +6,20 @@ The doors carry that claim in the metadata of each message Rasa takes
 (:mod:`bot.rasa.channels`, :mod:`bot.doors.telegram`):
 
 - :data:`PARTNER_KEY`: the partner the page names (the widget sends it; anyone can write it);
-- :data:`ORIGIN_KEY`: the page's origin as the browser said it (the ``Origin`` header), set by the
-  server only: whatever a page sends under this key is replaced;
+- :data:`ORIGIN_KEY`: the page's origin as the client said it (the ``Origin`` header), set by the
+  server only: whatever a page sends under this key is replaced. A browser cannot lie about it, but any
+  other client (a script talking REST or socket.io) can send whatever ``Origin`` it likes: see
+  docs/doors.md, "Where the customer came in";
 - :data:`DEEP_LINK_KEY`: the partner a Telegram ``/start`` link named, set only by the Telegram
   bridge's token-checked door.
 
-When the case is made, :func:`entry_partner` reads the conversation's first message that names a
-partner: from the web, the partner counts only if the page's origin is one of its own ``sites`` in
-the network file (a copied tag claims nothing); from a Telegram link, if the network has that
-partner. Only the partner's id is recorded on the case, nothing about the visitor.
+When the case is made, :func:`entry_partner` reads the first message that names a partner in this
+case's own stretch of the conversation (:func:`this_request`: since the session began and since the
+conversation's last case; a Telegram chat or a widget session kept in the browser is one long
+conversation, and a claim made before an earlier case credits no later one). From the web, the partner
+counts only if the page's origin is one of its own ``sites`` in the network file (a copied tag claims
+nothing); from a Telegram link, if the network has that partner. Only the partner's id is recorded on
+the case, nothing about the visitor.
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ DEEP_LINK_KEY = "frontdoor_deep_link"
 SERVER_KEYS = (ORIGIN_KEY, DEEP_LINK_KEY)
 # The Rasa channel whose messages come from the Telegram bridge (bot.rasa.channels.TelegramBridgeInput).
 BRIDGE_CHANNEL = "telegram_bridge"
+# The slot the submit action (actions/submit.py) sets to the reference of the case it made: a value there
+# ends the stretch of the conversation whose claims count for a case.
+CASE_SLOT = "case_reference"
+# Rasa's events after which a conversation starts afresh.
+BOUNDARY_EVENTS = ("session_started", "restart")
 
 # A partner id as network files write them; also what a Telegram deep link can carry (A-Z a-z 0-9 _ -, ≤ 64).
 PARTNER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -78,10 +88,25 @@ def bridge_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     return clean
 
 
-def entry_partner(events: Iterable[Mapping[str, Any]], network: Network) -> str | None:
-    """The partner the customer came in through, from the conversation's first user message that names one
-    (its tracker events as the action server gets them); ``None`` when that claim is not vouched for."""
+def this_request(events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The events of the request the case being made is for: those after the conversation's latest
+    session start (or restart) and after the last case made in it (the submit action's ``case_reference``)."""
+    stretch: list[Mapping[str, Any]] = []
     for event in events:
+        kind = event.get("event")
+        case_made = kind == "slot" and event.get("name") == CASE_SLOT and event.get("value") is not None
+        if kind in BOUNDARY_EVENTS or case_made:
+            stretch = []
+        else:
+            stretch.append(event)
+    return stretch
+
+
+def entry_partner(events: Iterable[Mapping[str, Any]], network: Network) -> str | None:
+    """The partner the customer came in through, from the first user message of :func:`this_request` that
+    names one (the tracker's events as the action server gets them); ``None`` when that claim is not vouched
+    for."""
+    for event in this_request(events):
         if event.get("event") != "user":
             continue
         metadata = event.get("metadata")

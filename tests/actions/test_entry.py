@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +42,13 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     built.frontdoor.engine.dispose()
 
 
-def submit(services: Services, first: dict[str, Any] | None, channel: str = "socketio") -> Any:
-    """A case from a conversation whose first message carried ``first`` as metadata; its ``entry_partner``."""
+def submit(
+    services: Services, first: dict[str, Any] | None, channel: str = "socketio", before: Sequence[dict[str, Any]] = ()
+) -> Any:
+    """A case from a conversation whose request's first message carried ``first`` as metadata, after the
+    events ``before`` (the conversation's earlier life); the case's ``entry_partner``."""
     events: list[dict[str, Any]] = [
+        *before,
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": "Etsin töitä", "input_channel": channel, "metadata": first},
         {"event": "action", "name": "action_listen"},
@@ -76,3 +80,38 @@ def test_a_partners_telegram_link_is_recorded(services: Services) -> None:
     link = {DEEP_LINK_KEY: "kymi-ammattiopisto", "telegram_language": "fi"}
     assert submit(services, link, channel="telegram_bridge") == "kymi-ammattiopisto"
     assert submit(services, {DEEP_LINK_KEY: "nobody"}, channel="telegram_bridge") is None
+
+
+def earlier_case(first: dict[str, Any], channel: str) -> list[dict[str, Any]]:
+    """A conversation's earlier request whose first message carried ``first``, ended by its case."""
+    return [
+        {"event": "session_started"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "/start", "input_channel": channel, "metadata": first},
+        {"event": "action", "name": "action_submit_case"},
+        {"event": "slot", "name": "case_reference", "value": "FD-2024-0001"},
+        {"event": "slot", "name": "need", "value": None},
+    ]
+
+
+def test_a_claim_made_for_an_earlier_case_credits_no_later_one(services: Services) -> None:
+    # A Telegram chat is one long conversation: the partner's link of a year ago made the first case only.
+    link = {DEEP_LINK_KEY: "kymi-ammattiopisto"}
+    assert submit(services, {}, "telegram_bridge", before=earlier_case(link, "telegram_bridge")) is None
+    own = {PARTNER_KEY: "kaakko-amk", ORIGIN_KEY: "https://www.kaakko-amk.example"}
+    assert submit(services, None, before=earlier_case(own, "socketio")) is None
+    # Nor does one from an earlier session, whether or not it made a case.
+    old_session: list[dict[str, Any]] = [
+        {"event": "session_started"},
+        {"event": "user", "input_channel": "socketio", "metadata": own},
+    ]
+    assert submit(services, None, before=[*old_session, {"event": "session_started"}]) is None
+
+
+def test_a_claim_made_for_this_case_is_recorded_after_earlier_cases(services: Services) -> None:
+    link = {DEEP_LINK_KEY: "kymi-ammattiopisto"}
+    before = earlier_case({}, "telegram_bridge")
+    assert submit(services, link, "telegram_bridge", before=before) == "kymi-ammattiopisto"
+    own = {PARTNER_KEY: "kaakko-amk", ORIGIN_KEY: "https://www.kaakko-amk.example"}
+    copied = {PARTNER_KEY: "kaakko-amk", ORIGIN_KEY: "https://copycat.example"}
+    assert submit(services, own, before=earlier_case(copied, "socketio")) == "kaakko-amk"

@@ -5,25 +5,11 @@
  *           data-server="https://etuovi.example.org:5005"
  *           data-partner="kymi-ammattiopisto" defer></script>
  *
- * data-partner (optional) names the partner whose page this is: it goes with
- * each message, and the front door credits the partner only when the page's
- * origin is one of the partner's own sites (nothing else about the visitor).
- *
- * It talks to Rasa's socket.io channel with the socket.io client that
- * `make setup` copies to /vendor/ (no CDN). Everything the bot or the user
- * writes is rendered as text (textContent), never as HTML; only http(s)
- * addresses become links. The conversation survives a page reload: the
- * session id and the messages shown are kept in localStorage.
- * Offline: a lost connection is announced in a polite status region until it
- * is back; what the customer sends meanwhile is shown once, marked as
- * waiting, and goes out once after the reconnect (also a message the server
- * had not confirmed when the connection dropped). A reconnect re-joins the
- * session and never shows the conversation again.
- * Accessibility (WCAG 2.1 AA): a real <button> launcher with aria-expanded,
- * a labelled region, messages in an ARIA live log, labelled input, visible
- * focus, Escape closes and returns focus, contrast >= 4.5:1, targets of at
- * least 44 x 44 px, and on narrow or short screens (or zoomed in) the open chat
- * fills the viewport without horizontal scrolling (frontdoor.css).
+ * data-partner (optional) names the partner whose page this is; it goes with each message
+ * (when the partner is credited: docs/doors.md). The widget talks to Rasa's socket.io channel
+ * with the client `make setup` copies to /vendor/ (no CDN). Bot and user text is rendered with
+ * textContent, never as HTML; only http(s) addresses become links. The session id and the
+ * messages shown are kept in localStorage. Offline, phones and zoom, WCAG 2.1 AA: docs/widget.md.
  */
 (function () {
   "use strict";
@@ -186,9 +172,9 @@
     announce(connection);
   }
 
-  // The connection as the customer is told: "" while all is well (also while connecting the first
-  // time), "offline" once it was lost (the client keeps trying), "connecting" while a first
-  // connection keeps failing. One text per state: a screen reader hears it once, not per attempt.
+  // The connection as the customer is told: "" while all is well (also while first connecting), "offline" once
+  // it was lost (the client keeps trying), "connecting" while a first connection keeps failing.
+  // One text per state: a screen reader hears it once, not per attempt.
   var connection = "";
   var everJoined = false;
 
@@ -245,12 +231,10 @@
 
   var socket = null;
   var typingTimer = null;
-  // The session joined on this connection (session_confirm came): only then do messages go out, so
-  // that the answers reach this socket.
+  // The session joined on this connection (session_confirm came): only then do messages go out (answers reach it).
   var joined = false;
-  // Messages sent but not yet confirmed by the server (its acknowledgement comes after the answer).
-  // If the connection drops first, they go out again after the reconnect: the server may not have
-  // had them (a dead connection can swallow what is written into it until the client notices).
+  // Messages sent but not yet confirmed by the server (it acknowledges after the answer). If the connection drops
+  // first, they go out again after the reconnect: a dead connection can swallow them until the client notices.
   var inflight = [];
   var RESEND_WITHIN = 120000;
 
@@ -288,8 +272,7 @@
   }
 
   function forget() {
-    // The bot erased this conversation on the customer's request: the browser's copy goes too,
-    // except the bot's last words saying so.
+    // The bot erased this conversation on the customer's request: the browser's copy goes too, but its last words.
     var last = state.history.filter(function (entry) { return entry.from === "bot"; }).slice(-1);
     state.session = newSession();
     state.history = last;

@@ -25,9 +25,11 @@ from bot.rasa.entry import (
     bridge_metadata,
     entry_partner,
     partner_id,
+    this_request,
     web_metadata,
     web_origin,
 )
+from tests.waiting import wait
 
 KAAKKO_SITE = "https://www.kaakko-amk.example"
 # What a page might try: its own word for the origin and a Telegram link's partner.
@@ -96,6 +98,31 @@ def test_the_case_credits_a_telegram_link_of_a_partner_of_the_network(network: N
     assert entry_partner([user({DEEP_LINK_KEY: "nobody"}, "telegram_bridge")], network) is None
     # Only the bridge's door carries a link: the same key from elsewhere counts for nothing.
     assert entry_partner([user({DEEP_LINK_KEY: "kymi-ammattiopisto"}, "rest")], network) is None
+
+
+CASE_MADE = {"event": "slot", "name": "case_reference", "value": "FD-2024-0001"}
+
+
+def test_a_case_counts_only_the_claims_of_its_own_request(network: Network) -> None:
+    own = user({PARTNER_KEY: "kaakko-amk", ORIGIN_KEY: KAAKKO_SITE})
+    link = user({DEEP_LINK_KEY: "kymi-ammattiopisto"}, "telegram_bridge")
+    started = {"event": "session_started"}
+    # A claim before an earlier case (a year-old Telegram link, a widget session kept in the browser)
+    # credits no later case of the same conversation.
+    assert entry_partner([started, link, CASE_MADE, user({}, "telegram_bridge")], network) is None
+    assert entry_partner([started, own, CASE_MADE, user(None)], network) is None
+    # Nor does a claim of an earlier session, case or no case.
+    assert entry_partner([started, link, started, user({}, "telegram_bridge")], network) is None
+    assert entry_partner([own, {"event": "restart"}, user(None)], network) is None
+    # A claim in this case's own stretch counts, whatever came before it.
+    assert entry_partner([started, link, CASE_MADE, link], network) == "kymi-ammattiopisto"
+    copied = user({PARTNER_KEY: "kaakko-amk", ORIGIN_KEY: "https://copycat.example"})
+    assert entry_partner([started, copied, CASE_MADE, user({}), own], network) == "kaakko-amk"
+    # Emptying the reference (a new need, a forgotten case) is no case made.
+    emptied = {"event": "slot", "name": "case_reference", "value": None}
+    assert entry_partner([started, link, emptied, user({}, "telegram_bridge")], network) == "kymi-ammattiopisto"
+    assert this_request([started, link, CASE_MADE, own]) == [own]
+    assert this_request([link, own]) == [link, own]
 
 
 @pytest.fixture(autouse=True)
@@ -188,7 +215,8 @@ def test_the_widgets_door_takes_the_origin_of_each_sockets_handshake() -> None:
     async def check(base: str) -> None:
         await talk(base, "http://localhost:8080", "own")
         await talk(base, "https://Copycat.example", "copy")
-        await asyncio.sleep(0.2)  # the server hears the disconnects
+        # The server hears the disconnects on this loop: the wait polls from a thread of its own.
+        await asyncio.to_thread(wait, lambda: not door.page_origins, "the sockets' origins forgotten", 10)
 
     seen = _serve([door], check)
     assert [(m.sender_id, m.metadata) for m in seen] == [
