@@ -3,8 +3,9 @@
 Texts are in ``data/notices.yml`` (fi first, en, sv). Everything is rendered at
 delivery time from the case as it is then, so the outbox keeps no copy of
 personal data. Customer-written text is escaped for Telegram's HTML and
-shortened to fit a message. The follow-up's email gets the token of its answer
-links as it is rendered (the register keeps only the token's hash).
+shortened to fit a message. The follow-up's email carries the token of its answer
+links that was issued when the customer was asked (kept in its outbox row), so
+every delivery attempt carries the same, working link.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bot.network.model import Mentor, Network
 from bot.network.needs import Taxonomy
 from bot.paths.drafting import step_line
 from bot.register.cases import case_fields, drafted_path, path_json
-from bot.register.followups import ANSWERS, STOP, callback_data, issue_token, language_of, of_case
+from bot.register.followups import ANSWERS, STOP, callback_data, language_of, link_token, of_case
 from bot.register.models import AWAITING_STATUSES, OUTCOMES, Case, CaseStatus, OutboxMessage, Verb, utc, wire_time
 from bot.settings import DATA_DIR
 
@@ -249,7 +250,7 @@ class NoticeWriter:
         session = Session.object_session(case)
         followup = of_case(session, case) if session is not None else None
         if row.channel == "email":
-            token = issue_token(session, case) if session is not None else None
+            token = link_token(session, case, row.detail) if session is not None else None
             if token is not None:
                 url = f"{self.public_url}/followup/{token}"
                 links = {answer: f"{url}?a={answer}" for answer in (*ANSWERS, STOP)}

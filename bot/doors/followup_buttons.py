@@ -19,7 +19,7 @@ from telegram.error import TelegramError
 
 from bot.delivery.notices import Texts
 from bot.language import language_of
-from bot.register.followups import STOP, FollowUps, parse_callback
+from bot.register.followups import Answer, FollowUps, parse_callback
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +54,12 @@ class FollowUpButtons:
         return True
 
 
-def _reply(result: str, answer: str | None) -> str:
+def _reply(result: str, answer: Answer | None) -> str:
     if result != "recorded":
         return "followup_already"
-    if answer == STOP:
+    if answer == Answer.STOP:
         return "followup_stopped"
-    return "followup_thanks_no" if answer == "no" else "followup_thanks"
+    return "followup_thanks_no" if answer == Answer.NO else "followup_thanks"
 
 
 def answering_followups(buttons: FollowUpButtons, handle: Handler) -> Handler:

@@ -10,7 +10,8 @@ buttons, email with links to a page whose button records the answer. A customer 
 no channel, without a consent whose privacy notice says they may be asked, or who
 asked not to be asked again is recorded as not asked, with the reason.
 
-The answer (yes, partly, no) is recorded once, with the customer's optional words on
+The answer (yes, partly, no) is recorded once (a conditional UPDATE claims the row, so two
+presses at once record one answer, on SQLite too), with the customer's optional words on
 the follow-up; the case's event says only that they answered and what. A "no" goes to
 the coordinator, whose notice shows the words as they are at delivery. Erasure removes
 the words (:func:`forget`).
@@ -23,14 +24,16 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from bot.network.model import CaseOutcome, Network, Service
 from bot.register.assignment import CUSTOMER, SYSTEM, notify, queue
-from bot.register.models import Case, FollowUp, FollowUpOptOut, Word, utc
+from bot.register.models import Case, FollowUp, FollowUpOptOut, OutboxMessage, Word, utc
 from bot.register.repositories import CaseRepository
 from bot.register.service import RegisterService
 from bot.register.servicetime import is_working_day
@@ -39,15 +42,33 @@ logger = logging.getLogger(__name__)
 
 # The first privacy notice that tells the customer they may be asked once whether they got help.
 FOLLOWUP_NOTICE_SINCE = date(2026, 12, 5)
-# The customer's answers, and the press that asks not to be asked again.
-ANSWERS = ("yes", "partly", "no")
-STOP = "stop"
 # Telegram buttons carry ``fu:<follow-up id>:<answer>`` (well within Telegram's 64 bytes).
 CALLBACK_PREFIX = "fu"
 # The customer's own words are kept up to this long.
 WORDS_LIMIT = 2000
 # How many due follow-ups one transaction of the round takes.
 BATCH = 200
+
+
+class Answer(Word):
+    """The customer's answers, and "stop" (don't ask again): the values are the buttons', links' and stored words."""
+
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+    STOP = "stop"
+
+    @classmethod
+    def of(cls, value: object) -> Answer | None:
+        """The answer ``value`` names, or ``None`` for anything else."""
+        return next((answer for answer in cls if answer.value == value), None)
+
+
+# The answers to the question (the page's radio buttons, the first row of Telegram buttons), and "stop".
+ANSWERS = (Answer.YES, Answer.PARTLY, Answer.NO)
+STOP = Answer.STOP
+# Where the email's outbox row keeps the raw token of its links (see FollowUps._ask).
+TOKEN_DETAIL = "token"
 
 
 class FollowUpStatus(Word):
@@ -120,25 +141,38 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def callback_data(followup_id: int, answer: str) -> str:
+def callback_data(followup_id: int, answer: Answer) -> str:
     return f"{CALLBACK_PREFIX}:{followup_id}:{answer}"
 
 
-def parse_callback(data: str | None) -> tuple[int, str] | None:
+def parse_callback(data: str | None) -> tuple[int, Answer] | None:
     """(follow-up id, answer) of a follow-up button's data; ``None`` for any other button."""
     parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] != CALLBACK_PREFIX or not parts[1].isdigit() or parts[2] not in (*ANSWERS, STOP):
+    if len(parts) != 3 or parts[0] != CALLBACK_PREFIX or not parts[1].isdigit():
         return None
-    return int(parts[1]), parts[2]
+    answer = Answer.of(parts[2])
+    return (int(parts[1]), answer) if answer is not None else None
 
 
 def _of_case(session: Session, case: Case) -> FollowUp | None:
     return session.execute(select(FollowUp).where(FollowUp.case_id == case.id)).scalar_one_or_none()
 
 
+def _claim(session: Session, followup: FollowUp, was: FollowUpStatus, **values: Any) -> bool:
+    """Move the follow-up on from ``was`` with one conditional UPDATE; whether this transaction did. Of two at once
+    (two rounds, two presses) only one changes the row: a SELECT … FOR UPDATE would not hold on SQLite."""
+    query = update(FollowUp).where(FollowUp.id == followup.id, FollowUp.status == was.value).values(**values)
+    claimed = cast(CursorResult, session.execute(query.execution_options(synchronize_session=False)))
+    session.expire(followup)  # read again as the database has it now
+    return claimed.rowcount == 1
+
+
 # -- in the lifecycle's and the renderer's transactions ------------------------------------------------------
 def plan(session: Session, network: Network, case: Case, now: datetime) -> None:
-    """Plan, bring forward or call off the case's follow-up after a contact or a close (the caller's transaction)."""
+    """Plan, bring forward or call off the case's follow-up after a contact, a close, a corrected outcome or the
+    customer's cancellation (the caller's transaction). ``served`` or ``referred_outside`` asks now (a cancelled
+    follow-up is planned again); ``not_reachable`` or ``no_need`` calls a planned one off. One sent, answered or
+    skipped is never touched."""
     followup = _of_case(session, case)
     if case.outcome is None:  # the contact was marked
         due = working_days_later(now, network.service.followup_working_days, network.service)
@@ -152,30 +186,36 @@ def plan(session: Session, network: Network, case: Case, now: datetime) -> None:
             session.add(FollowUp(case_id=case.id, status=FollowUpStatus.PLANNED.value, due_at=now))
         elif followup.status == FollowUpStatus.PLANNED and utc(followup.due_at) > now:
             followup.due_at = now
+        elif followup.status == FollowUpStatus.CANCELLED:  # e.g. not_reachable corrected to served
+            followup.status = FollowUpStatus.PLANNED.value
+            followup.due_at = now
     elif case.outcome in NOT_ASKED_AFTER and followup is not None and followup.status == FollowUpStatus.PLANNED:
         followup.status = FollowUpStatus.CANCELLED.value
 
 
 def forget(session: Session, case: Case) -> None:
-    """Erasure: the customer's words go, a link sent to them stops working, and they are no longer asked."""
+    """Erasure: the customer's words go, a link sent to them stops working (and its token goes from the
+    email's outbox row), and they are no longer asked."""
     followup = _of_case(session, case)
     if followup is None:
         return
     followup.words = None
     followup.token_hash = None
+    tokens = update(OutboxMessage).where(OutboxMessage.case_id == case.id, OutboxMessage.kind == "followup_asked")
+    session.execute(tokens.values(detail=None).execution_options(synchronize_session=False))
     if followup.status == FollowUpStatus.PLANNED:
         followup.status = FollowUpStatus.SKIPPED.value
         followup.skipped = Skipped.ERASED.value
 
 
-def issue_token(session: Session, case: Case) -> str | None:
-    """A new token for the email's links (only its hash is kept; a later one replaces it); ``None`` once answered."""
+def link_token(session: Session, case: Case, detail: dict[str, Any] | None) -> str | None:
+    """The token of the email's links, from its outbox row's ``detail``: the same at every delivery attempt,
+    so a link already delivered keeps working. ``None`` once answered, erased, or not this follow-up's."""
+    token = (detail or {}).get(TOKEN_DETAIL)
     followup = _of_case(session, case)
-    if followup is None or followup.status != FollowUpStatus.SENT:
+    if not isinstance(token, str) or followup is None or followup.status != FollowUpStatus.SENT:
         return None
-    token = secrets.token_urlsafe(32)
-    followup.token_hash = token_hash(token)
-    return token
+    return token if followup.token_hash == token_hash(token) else None
 
 
 def of_case(session: Session, case: Case) -> FollowUp | None:
@@ -189,7 +229,7 @@ class Question:
 
     language: str
     network: str
-    answer: str | None  # None: not answered yet
+    answer: Answer | None  # None: not answered yet
 
 
 @dataclass(frozen=True)
@@ -197,7 +237,7 @@ class Answered:
     """What came of a press: ``recorded``, ``already`` (answered before: nothing changed) or ``unknown``."""
 
     result: str
-    answer: str | None = None
+    answer: Answer | None = None
     language: str = "fi"
 
 
@@ -237,9 +277,11 @@ class FollowUps(RegisterService):
         return done
 
     def _ask(self, session: Session, followup: FollowUp, case: Case, now: datetime) -> None:
+        """Ask, or record why not: once, even with two rounds at once (only the one whose conditional UPDATE
+        moves the row on from ``planned`` records the event and queues the question)."""
         cases = CaseRepository(session)
         if case.outcome in NOT_ASKED_AFTER:  # closed or corrected so since it was planned
-            followup.status = FollowUpStatus.CANCELLED.value
+            _claim(session, followup, FollowUpStatus.PLANNED, status=FollowUpStatus.CANCELLED.value)
             return
         where = customer_channel(case)
         reason = None
@@ -252,16 +294,30 @@ class FollowUps(RegisterService):
         elif self._opted_out(session, *where):
             reason = Skipped.OPTED_OUT
         if reason is not None or where is None:
-            followup.status = FollowUpStatus.SKIPPED.value
-            followup.skipped = (reason or Skipped.NO_CHANNEL).value
-            cases.record(case, "followup_skipped", SYSTEM, now, skipped=followup.skipped)
+            skipped = (reason or Skipped.NO_CHANNEL).value
+            if _claim(session, followup, FollowUpStatus.PLANNED, status=FollowUpStatus.SKIPPED.value, skipped=skipped):
+                cases.record(case, "followup_skipped", SYSTEM, now, skipped=skipped)
             return
         channel, address = where
+        # Every delivery attempt renders the email again and must carry the same link, so the raw token is kept
+        # in the email's outbox row, and only there (the follow-up keeps its hash): the outbox is the server's own,
+        # not exported, and the token is of no use once answered or erased (erasure also removes it from the row).
+        token = secrets.token_urlsafe(32) if channel == "email" else None
+        sent = {"status": FollowUpStatus.SENT.value, "channel": channel, "sent_at": now}
+        if not _claim(session, followup, FollowUpStatus.PLANNED, **sent, token_hash=token and token_hash(token)):
+            return
         key = f"{case.reference}:followup_asked:0:{CUSTOMER}:{channel}"
-        queue(session, case.id, kind="followup_asked", recipient=CUSTOMER, channel=channel, address=address, key=key, now=now)
-        followup.status = FollowUpStatus.SENT.value
-        followup.channel = channel
-        followup.sent_at = now
+        queue(
+            session,
+            case.id,
+            kind="followup_asked",
+            recipient=CUSTOMER,
+            channel=channel,
+            address=address,
+            key=key,
+            now=now,
+            detail={TOKEN_DETAIL: token} if token else None,
+        )
         cases.record(case, "followup_asked", SYSTEM, now, channel=channel)
 
     @staticmethod
@@ -277,60 +333,67 @@ class FollowUps(RegisterService):
                 return None
             case = session.get(Case, followup.case_id)
             assert case is not None
-            answered = followup.answer or (STOP if followup.status == FollowUpStatus.REFUSED else None)
-            return Question(language_of(case), self.network.name, answered)
+            return Question(language_of(case), self.network.name, _said(followup))
 
-    def answer(self, token: str, answer: str, words: str | None = None) -> Answered:
+    def answer(self, token: str, answer: Answer | str, words: str | None = None) -> Answered:
         """The answer from the page an email linked to (its button pressed): recorded once."""
+        chosen = Answer.of(answer)
         with self.sessions.begin() as session:
-            followup = self._by_token(session, token, lock=True)
-            if followup is None or answer not in (*ANSWERS, STOP):
+            followup = self._by_token(session, token)
+            if followup is None or chosen is None:
                 return Answered("unknown")
-            return self._record(session, followup, answer, words)
+            return self._record(session, followup, chosen, words)
 
-    def answer_in_chat(self, followup_id: int, chat_id: int | str, answer: str) -> Answered:
+    def answer_in_chat(self, followup_id: int, chat_id: int | str, answer: Answer | str) -> Answered:
         """A Telegram button pressed: recorded once, and only from the chat that was asked."""
+        chosen = Answer.of(answer)
         with self.sessions.begin() as session:
-            followup = session.get(FollowUp, followup_id, with_for_update=True)
+            followup = session.get(FollowUp, followup_id)
             case = session.get(Case, followup.case_id) if followup is not None else None
-            if followup is None or case is None or followup.channel != "telegram_customer" or answer not in (*ANSWERS, STOP):
+            if followup is None or case is None or followup.channel != "telegram_customer" or chosen is None:
                 return Answered("unknown")
             if case.conversation_id != str(chat_id):
                 return Answered("unknown", language=language_of(case))
-            return self._record(session, followup, answer, None)
+            return self._record(session, followup, chosen, None)
 
     @staticmethod
-    def _by_token(session: Session, token: str, *, lock: bool = False) -> FollowUp | None:
+    def _by_token(session: Session, token: str) -> FollowUp | None:
         if not token or len(token) > 100:
             return None
         query = select(FollowUp).where(FollowUp.token_hash == token_hash(token))
-        return session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+        return session.execute(query).scalar_one_or_none()
 
-    def _record(self, session: Session, followup: FollowUp, answer: str, words: str | None) -> Answered:
+    def _record(self, session: Session, followup: FollowUp, answer: Answer, words: str | None) -> Answered:
+        """Record the answer if nobody has: one conditional UPDATE claims the row from ``sent``, and only the
+        press that made it records the event (and a "no"'s notice to the coordinator)."""
         case = session.get(Case, followup.case_id)
         assert case is not None
         language = language_of(case)
-        if followup.status != FollowUpStatus.SENT:
-            said = followup.answer or (STOP if followup.status == FollowUpStatus.REFUSED else None)
-            return Answered("already", said, language)
         now = self.clock()
         cases = CaseRepository(session)
-        if answer == STOP:
+        if answer == Answer.STOP:
+            if not _claim(session, followup, FollowUpStatus.SENT, status=FollowUpStatus.REFUSED.value, answered_at=now):
+                return Answered("already", _said(followup), language)
             where = customer_channel(case)
             if where is not None and not self._opted_out(session, *where):
                 session.add(FollowUpOptOut(address_hash=address_hash(*where), created_at=now))
-            followup.status = FollowUpStatus.REFUSED.value
-            followup.answered_at = now
             cases.record(case, "followup_refused", CUSTOMER, now)
             logger.info("case %s: the customer asked not to be asked again", case.reference)
-            return Answered("recorded", STOP, language)
-        followup.status = FollowUpStatus.ANSWERED.value
-        followup.answer = answer
-        followup.answered_at = now
-        followup.words = (words or "").strip()[:WORDS_LIMIT] or None
-        cases.record(case, "followup_answered", CUSTOMER, now, answer=answer)
-        if answer == "no":
+            return Answered("recorded", Answer.STOP, language)
+        kept = (words or "").strip()[:WORDS_LIMIT] or None
+        answered = {"status": FollowUpStatus.ANSWERED.value, "answer": answer.value, "answered_at": now, "words": kept}
+        if not _claim(session, followup, FollowUpStatus.SENT, **answered):
+            return Answered("already", _said(followup), language)
+        cases.record(case, "followup_answered", CUSTOMER, now, answer=answer.value)
+        if answer == Answer.NO:
             session.flush()
             notify(session, case, self.network.coordinator, "followup_negative", now)
         logger.info("case %s: the customer answered the follow-up: %s", case.reference, answer)
         return Answered("recorded", answer, language)
+
+
+def _said(followup: FollowUp) -> Answer | None:
+    """What the customer said: their answer, "stop", or ``None`` (not answered)."""
+    if followup.status == FollowUpStatus.REFUSED:
+        return Answer.STOP
+    return Answer.of(followup.answer) if followup.answer else None

@@ -177,6 +177,7 @@ class Lifecycle(RegisterService):
             record_outcome(
                 session, case, actor, now, outcome=word, partners=partners, kind="outcome_corrected", note=note, via=via
             )
+            plan_followup(session, self.network, case, now)  # asked after the corrected outcome, or not
             result = self._outcome(case)
         logger.info("case %s outcome corrected by %s: %s", result.reference, actor, word)
         return result
@@ -281,6 +282,7 @@ class Lifecycle(RegisterService):
             case.outcome_at = now
             case.respond_by = None
             case.updated_at = now
+            plan_followup(session, self.network, case, now)  # no need: a planned follow-up is called off
             session.flush()
             notify(session, case, self.network.mentor(case.mentor) if case.mentor else None, "case_cancelled", now)
             outcome = self._outcome(case)

@@ -3,7 +3,9 @@
 Opening a link only shows the question (mail scanners open links: nothing is
 recorded); pressing the page's button (a POST carrying the double-submit token
 of its cookie) records the answer, once. The page shows nothing about the
-customer but the network's name, and is never cached.
+customer but the network's name, is never cached, and sends no referrer (the
+link's token is in the path). A press without the page's form token records
+nothing (403).
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from starlette.routing import Route
 from bot.desk.rendering import desk_of, page
 from bot.desk.security import CSRF_FIELD, DESK_CSP, form_token, is_secure, same_token
 from bot.language import LANGUAGES
-from bot.register.followups import ANSWERS, STOP, WORDS_LIMIT, FollowUps
+from bot.register.followups import ANSWERS, WORDS_LIMIT, Answer, FollowUps
 
 # The page's own double-submit cookie (the desk's is only sent to /desk).
 FOLLOWUP_COOKIE = "fd_followup"
 FOLLOWUP_PATH = "/followup"
+# The page sends no referrer (the link's token is in its path): followup_base.html says so in a <meta>,
+# since the SecurityHeaders middleware sets the Referrer-Policy header of every path outside /desk.
 HEADERS = {"Content-Security-Policy": DESK_CSP, "Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
 
 
@@ -37,22 +41,39 @@ def _language(request: Request, fallback: str) -> str:
 
 def _show(request: Request, template: str, language: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
     token = request.cookies.get(FOLLOWUP_COOKIE) or form_token(request)
-    response = page(request, template, None, status_code=status_code, language=language, form_token=token, **context)
+    context.setdefault("chosen", "")
+    response = page(
+        request, template, None, status_code=status_code, language=language, form_token=token, Answer=Answer, **context
+    )
     response.headers.update(HEADERS)
     response.set_cookie(FOLLOWUP_COOKIE, token, path=FOLLOWUP_PATH, secure=is_secure(request), httponly=True, samesite="strict")
     return response
 
 
-def _form(request: Request, language: str, network: str, *, chosen: str = "", error: str = "", words: str = "") -> Response:
+def _chosen(value: object) -> Answer | None:
+    """One of the question's answers (yes, partly, no), or ``None``: only these go back into the page's links."""
+    answer = Answer.of(value)
+    return answer if answer in ANSWERS else None
+
+
+def _form(
+    request: Request,
+    language: str,
+    network: str,
+    *,
+    chosen: Answer | None = None,
+    error: str = "",
+    words: str = "",
+    status_code: int | None = None,
+) -> Response:
     return _show(
         request,
         "followup.html",
         language,
-        status_code=400 if error else 200,
+        status_code=status_code or (400 if error else 200),
         network=network,
         answers=ANSWERS,
-        stop=STOP,
-        chosen=chosen,
+        chosen=chosen or "",
         error=error,
         words=words,
         words_limit=WORDS_LIMIT,
@@ -71,8 +92,7 @@ async def question_page(request: Request) -> Response:
     language = _language(request, question.language)
     if question.answer is not None:
         return _show(request, "followup_done.html", language, answer=question.answer, recorded=False)
-    chosen = request.query_params.get("a", "")
-    return _form(request, language, question.network, chosen=chosen if chosen in ANSWERS else "")
+    return _form(request, language, question.network, chosen=_chosen(request.query_params.get("a")))
 
 
 async def answer_page(request: Request) -> Response:
@@ -84,12 +104,14 @@ async def answer_page(request: Request) -> Response:
     if question is None:
         return _gone(request)
     language = _language(request, question.language)
-    answer, words = str(form.get("answer") or ""), str(form.get("words") or "")[:WORDS_LIMIT]
+    answer, words = Answer.of(form.get("answer")), str(form.get("words") or "")[:WORDS_LIMIT]
     if not same_token(form.get(CSRF_FIELD), request.cookies.get(FOLLOWUP_COOKIE)):
-        return _form(request, language, question.network, chosen=answer, error="followup_expired", words=words)
-    if answer not in (*ANSWERS, STOP):
+        # Another site's form, or a page whose cookie went: nothing recorded; the page asks to press again.
+        chosen = _chosen(answer)
+        return _form(request, language, question.network, chosen=chosen, error="followup_expired", words=words, status_code=403)
+    if answer is None:
         return _form(request, language, question.network, error="followup_choose", words=words)
-    answered = await asyncio.to_thread(followups.answer, token, answer, words if answer != STOP else None)
+    answered = await asyncio.to_thread(followups.answer, token, answer, words if answer != Answer.STOP else None)
     if answered.result == "unknown":
         return _gone(request)
     recorded = answered.result == "recorded"

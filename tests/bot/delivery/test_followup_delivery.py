@@ -21,7 +21,7 @@ from bot.doors.followup_buttons import FollowUpButtons, answering_followups
 from bot.doors.telegram_feed import UpdateRelay, poll
 from bot.ops.worker import make_bot
 from bot.register.followups import FollowUps
-from bot.register.models import FollowUp, OutboxMessage
+from bot.register.models import Case, FollowUp, OutboxMessage
 from tests.bot.delivery.common import CUSTOMER_TOKEN, delivery_settings, intake, running, running_worker
 from tests.bot.desk.test_signin import csrf_in, desk_client
 from tests.bot.register.test_followups import TEN_WORKING_DAYS_LATER
@@ -98,7 +98,7 @@ def test_the_email_links_to_a_page_where_only_the_button_records_and_no_reaches_
     assert followup(app).status == "sent"
     # A button pressed without the page's token (another site's form) records nothing either.
     refused = client.post(path, data={"csrf": "forged", "answer": "yes"})
-    assert refused.status_code == 400 and followup(app).status == "sent"
+    assert refused.status_code == 403 and followup(app).status == "sent"
     token = csrf_in(client.get(path))
     pressed = client.post(path, data={"csrf": token, "answer": "no", "words": "Kukaan ei soittanut minulle."})
     assert pressed.status_code == 200 and "kerroimme siitä verkoston koordinaattorille" in pressed.text
@@ -155,3 +155,30 @@ def test_telegram_asks_with_buttons_and_a_press_answers_once(app: FrontDoor, clo
     assert (answered.status, answered.answer) == ("answered", "partly")
     with app.sessions() as session:
         assert not session.execute(select(OutboxMessage).where(OutboxMessage.kind == "followup_negative")).first()
+
+
+def test_every_rendering_of_the_email_carries_the_same_working_link(app: FrontDoor, clock: Clock) -> None:
+    """A delivery retried renders the email again: the link already delivered keeps working."""
+    contacted(app, email=CUSTOMER)
+    clock.now = TEN_WORKING_DAYS_LATER
+    followups = FollowUps(app.sessions, app.networks.current, app.clock)
+    assert followups.send_due() == 1
+
+    def rendered() -> str:
+        with app.sessions.begin() as session:
+            row = session.execute(select(OutboxMessage).where(OutboxMessage.kind == "followup_asked")).scalar_one()
+            case = session.get(Case, row.case_id)
+            assert case is not None
+            return app.notices.render(row, case, app.network, clock.now).text
+
+    first, second = rendered(), rendered()
+    paths = {path for body in (first, second) for path, _ in LINKS.findall(body)}
+    assert len(paths) == 1 and len(LINKS.findall(first)) == 4, (first, second)
+    (path,) = paths
+    token = path.rsplit("/", 1)[1]
+    assert followups.question(token) is not None
+    client = desk_client(app)
+    assert client.get(path).status_code == 200
+    assert followups.answer(token, "partly").result == "recorded"
+    # Once answered, a retry carries no links to answer with.
+    assert LINKS.findall(rendered()) == []

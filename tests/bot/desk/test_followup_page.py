@@ -14,7 +14,7 @@ from bot.desk.pages.followup import FOLLOWUP_COOKIE
 from bot.register.followups import FollowUps
 from bot.settings import Settings
 from tests.bot.desk.test_signin import csrf_in, desk_client
-from tests.bot.register.test_followups import INTAKE, TEN_WORKING_DAYS_LATER, contacted, followup_of, token_of
+from tests.bot.register.test_followups import INTAKE, TEN_WORKING_DAYS_LATER, contacted, followup_of, kinds, token_of
 from tests.bot.register.test_lifecycle import MONDAY_MORNING, Clock
 
 
@@ -54,6 +54,7 @@ def test_the_page_asks_in_the_customers_language_and_shows_nothing_about_them(
     assert 'lang="sv"' in shown.text  # the other languages are offered
     assert "Fick du hjälp?" in client.get(f"{path}?lang=sv").text
     assert shown.headers["X-Robots-Tag"].startswith("noindex")
+    assert '<meta name="referrer" content="no-referrer">' in shown.text  # the token is in the path
     assert f"{FOLLOWUP_COOKIE}=" in shown.headers["set-cookie"] and "Path=/followup" in shown.headers["set-cookie"]
     assert followup_of(app, reference).status == "sent"
 
@@ -82,6 +83,29 @@ def test_dont_ask_again_from_the_page(app: FrontDoor, clock: Clock, client: Test
     answer = client.post(path, data={"csrf": csrf_in(client.get(path)), "answer": "stop"})
     assert "emme kysy sinulta tätä enää" in answer.text
     assert followup_of(app, reference).status == "refused"
+
+
+@pytest.mark.parametrize("form", [{"answer": "yes"}, {"csrf": "forged", "answer": "yes"}, {"csrf": "", "answer": "no"}])
+def test_a_press_without_the_pages_token_records_nothing(
+    app: FrontDoor, clock: Clock, client: TestClient, form: dict[str, str]
+) -> None:
+    """Another site's form (or a page whose cookie went): 403, nothing recorded, the page asks to press again."""
+    reference, path = asked(app, clock)
+    client.get(path)  # the page's cookie is set: only the form's token is missing or wrong
+    refused = client.post(path, data={**form, "words": "Hmm"})
+    assert refused.status_code == 403 and "Paina painiketta uudelleen" in refused.text
+    followup = followup_of(app, reference)
+    assert (followup.status, followup.answer, followup.words) == ("sent", None, None)
+    assert [k for k in kinds(app, reference) if k.startswith("followup_")] == ["followup_asked"]
+
+
+def test_only_known_answers_go_into_the_pages_links(app: FrontDoor, clock: Clock, client: TestClient) -> None:
+    _, path = asked(app, clock)
+    chosen = client.get(f"{path}?a=partly")
+    assert f'href="{path}?lang=en&amp;a=partly"' in chosen.text and 'value="partly" required checked' in chosen.text
+    for unknown in ('"><script>alert(1)</script>', "stop", "maybe"):
+        shown = client.get(path, params={"a": unknown})
+        assert shown.status_code == 200 and "&amp;a=" not in shown.text and "checked" not in shown.text, unknown
 
 
 def test_a_link_that_is_not_valid_says_so(client: TestClient) -> None:

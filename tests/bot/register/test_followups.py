@@ -4,9 +4,11 @@ recorded once, a "no" to the coordinator, "don't ask again" and erasure."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -22,8 +24,10 @@ from bot.ops.scheduler import start_scheduler
 from bot.register.cases import Intake
 from bot.register.followups import (
     FOLLOWUP_NOTICE_SINCE,
+    TOKEN_DETAIL,
+    Answer,
+    Answered,
     FollowUps,
-    issue_token,
     parse_callback,
     working_days_later,
 )
@@ -82,13 +86,14 @@ def asked(app: FrontDoor, kind: str = "followup_asked") -> list[OutboxMessage]:
 
 
 def token_of(app: FrontDoor, reference: str) -> str:
-    """The token the email's links carry (issued when the email is rendered)."""
-    with app.sessions.begin() as session:
+    """The token the email's links carry (issued when the customer was asked, kept in the email's outbox row)."""
+    with app.sessions() as session:
         case = CaseRepository(session).by_reference(reference)
         assert case is not None
-        token = issue_token(session, case)
-    assert token is not None
-    return token
+        query = select(OutboxMessage.detail).where(OutboxMessage.case_id == case.id, OutboxMessage.kind == "followup_asked")
+        detail = session.execute(query).scalar_one()
+    assert detail is not None
+    return str(detail[TOKEN_DETAIL])
 
 
 def kinds(app: FrontDoor, reference: str) -> list[str]:
@@ -132,12 +137,22 @@ def test_the_customer_is_asked_once_after_the_configured_working_days_even_acros
     assert kinds(app, reference)[-1] == "followup_asked"
 
 
+# What each privacy notice says of the follow-up: asked once whether they got help, and "don't ask again".
+NOTICE_SAYS = {
+    "fi": ("kysymme sinulta kerran", "saitko apua", "Älä kysy enää"),
+    "en": ("we ask you once", "whether you got help", "Don't ask me again"),
+    "sv": ("frågar vi dig en gång", "om du fick hjälp", "Fråga mig inte igen"),
+}
+
+
 def test_consent_is_given_under_notices_that_say_the_customer_may_be_asked() -> None:
     version = Settings().privacy_notice_version
     assert date.fromisoformat(version) >= FOLLOWUP_NOTICE_SINCE
-    for language in ("fi", "en", "sv"):
+    for language, phrases in NOTICE_SAYS.items():
         notice = (PROJECT_ROOT / "web" / "privacy" / f"{language}.html").read_text(encoding="utf-8")
-        assert version in notice and notice.count("<h2>") == 6, language
+        assert version in notice, language
+        for phrase in phrases:
+            assert phrase in notice, (language, phrase)
 
 
 def test_the_running_front_door_asks_those_due_every_few_minutes(app: FrontDoor, clock: Clock) -> None:
@@ -191,9 +206,58 @@ def test_an_outcome_corrected_to_no_need_before_it_is_due_calls_it_off(app: Fron
     reference = contacted(app)
     app.lifecycle.close(reference, MENTOR, outcome="not_offered")
     app.lifecycle.correct_outcome(reference, "coordinator", "no_need")
+    assert followup_of(app, reference).status == "cancelled"  # at once, in the correction's transaction
     clock.now = TEN_WORKING_DAYS_LATER
+    assert followups(app).send_due() == 0 and asked(app) == []
+
+
+@pytest.mark.parametrize("outcome", ["not_reachable", "no_need"])
+def test_a_close_corrected_to_served_asks_after_all_at_once(app: FrontDoor, clock: Clock, outcome: str) -> None:
+    reference = contacted(app)
+    app.lifecycle.close(reference, MENTOR, outcome=outcome)
+    assert followup_of(app, reference).status == "cancelled"
+    clock.now += timedelta(days=1)
+    app.lifecycle.correct_outcome(reference, "coordinator", "served")
+    revived = followup_of(app, reference)
+    assert (revived.status, revived.due_at.replace(tzinfo=timezone.utc)) == ("planned", clock.now)
     assert followups(app).send_due() == 1
-    assert followup_of(app, reference).status == "cancelled" and asked(app) == []
+    assert followup_of(app, reference).status == "sent" and len(asked(app)) == 1
+
+
+def test_a_served_close_corrected_to_no_need_calls_the_planned_follow_up_off(app: FrontDoor, clock: Clock) -> None:
+    reference = contacted(app)
+    app.lifecycle.close(reference, MENTOR, outcome="served")
+    assert followup_of(app, reference).status == "planned"
+    app.lifecycle.correct_outcome(reference, "coordinator", "no_need")
+    assert followup_of(app, reference).status == "cancelled"
+    clock.now = TEN_WORKING_DAYS_LATER
+    assert followups(app).send_due() == 0 and asked(app) == []
+
+
+@pytest.mark.parametrize("answer", [None, "yes"])
+def test_a_correction_never_touches_a_follow_up_already_sent_or_answered(app: FrontDoor, answer: str | None) -> None:
+    reference = contacted(app)
+    app.lifecycle.close(reference, MENTOR, outcome="served")
+    followups(app).send_due()
+    if answer is not None:
+        followups(app).answer(token_of(app, reference), answer)
+    before = followup_of(app, reference)
+    app.lifecycle.correct_outcome(reference, "coordinator", "no_need")
+    app.lifecycle.correct_outcome(reference, "coordinator", "served")
+    after = followup_of(app, reference)
+    assert (after.status, after.answer, after.sent_at) == (before.status, before.answer, before.sent_at)
+    assert after.status == ("answered" if answer else "sent") and len(asked(app)) == 1
+
+
+def test_a_customer_who_cancels_their_case_is_not_asked(app: FrontDoor, clock: Clock) -> None:
+    reference = app.cases.create_case(replace(INTAKE, channel="telegram", conversation_id="602")).reference
+    app.lifecycle.accept(reference, MENTOR)
+    app.lifecycle.contacted(reference, MENTOR)
+    assert followup_of(app, reference).status == "planned"
+    assert app.lifecycle.cancel_by_customer(reference, "602") is not None
+    assert followup_of(app, reference).status == "cancelled"  # at once, not only when it falls due
+    clock.now = TEN_WORKING_DAYS_LATER
+    assert followups(app).send_due() == 0 and asked(app) == []
 
 
 @pytest.mark.parametrize(
@@ -297,3 +361,60 @@ def test_erasure_removes_the_answers_words_and_the_link_stops_working(app: Front
     assert (followup_of(app, waiting).status, followup_of(app, waiting).skipped) == ("skipped", "erased")
     with app.sessions() as session:
         assert session.execute(select(Case.email).where(Case.reference == waiting)).scalar_one() is None
+
+
+def _at_once(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls in threads that start at the same moment (a barrier); what each returned."""
+    start = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        start.wait()
+        results[i] = calls[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_two_answers_at_the_same_moment_record_one(app: FrontDoor, clock: Clock) -> None:
+    """Two presses racing (two tabs, a double click): one answer is recorded, once, on SQLite too."""
+    for i in range(5):
+        reference = contacted(app, replace(INTAKE, email=f"asiakas{i}@example.org"))
+        app.lifecycle.close(reference, MENTOR, outcome="served")  # asked at the close
+        assert followups(app).send_due() == 1
+        token = token_of(app, reference)
+        results = _at_once(
+            partial(followups(app).answer, token, Answer.NO, "Kukaan ei soittanut."),
+            partial(followups(app).answer, token, Answer.YES, "Sain apua."),
+        )
+        answered = [r for r in results if isinstance(r, Answered)]
+        assert sorted(r.result for r in answered) == ["already", "recorded"], results
+        (won,) = [r.answer for r in answered if r.result == "recorded"]
+        assert all(r.answer == won for r in answered)  # the one that lost is told what was recorded
+        stored = followup_of(app, reference)
+        assert (stored.status, stored.answer) == ("answered", won)
+        assert stored.words == ("Kukaan ei soittanut." if won == Answer.NO else "Sain apua.")
+        assert kinds(app, reference).count("followup_answered") == 1
+    negatives = asked(app, "followup_negative")
+    with app.sessions() as session:
+        said_no = session.execute(select(FollowUp).where(FollowUp.answer == "no")).scalars().all()
+    assert sorted(row.case_id for row in negatives) == sorted(f.case_id for f in said_no)
+
+
+def test_two_rounds_at_the_same_moment_ask_once_and_skip_once(app: FrontDoor, clock: Clock, settings: Settings) -> None:
+    """Two web processes' rounds racing: each customer is asked (or recorded as not asked) once."""
+    other = create_frontdoor(settings, clock=clock)
+    try:
+        emailed = contacted(app)
+        phoned = contacted(app, replace(INTAKE, email=None, phone="+358401234567"))
+        clock.now = TEN_WORKING_DAYS_LATER
+        _at_once(followups(app).send_due, followups(other).send_due)
+    finally:
+        other.engine.dispose()
+    assert len(asked(app)) == 1 and followup_of(app, emailed).status == "sent"
+    assert kinds(app, emailed).count("followup_asked") == 1
+    assert followup_of(app, phoned).skipped == "no_channel" and kinds(app, phoned).count("followup_skipped") == 1
