@@ -4,26 +4,33 @@ and how long it took, per partner (the partner that held the case last) and for 
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
+import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.insight.tables import Period, Table, median_of, ratio, seconds_between
 from bot.network.model import Network
 from bot.register.models import OUTCOMES, Case, CaseEvent, FollowUp
+from bot.settings import DATA_DIR
 
 DAY = 86400
 HELPED = ("yes", "partly")
 NETWORK_ROW = "*"
-# What came of a case, in the report's language (as the desk says it in Finnish).
-OUTCOME_NAMES = {
-    "served": "Palveltu verkostossa",
-    "referred_outside": "Ohjattu verkoston ulkopuolelle",
-    "not_reachable": "Asiakasta ei tavoitettu",
-    "no_need": "Ei tarvetta enää",
-    "not_offered": "Verkosto ei tarjoa tätä",
-}
+# The events that first give a case its outcome (a correction only changes it).
+FIRST_OUTCOME_EVENTS = ("closed", "cancelled")
+NOTICES_FILE = DATA_DIR / "notices.yml"
+
+
+@cache
+def outcome_names() -> dict[str, str]:
+    """What came of a case, in the report's language: the ``outcomes`` words of the notices file (the desk's too)."""
+    words = yaml.safe_load(NOTICES_FILE.read_text(encoding="utf-8")).get("outcomes") or {}
+    return {outcome: str((words.get(outcome) or {}).get("fi") or outcome) for outcome in OUTCOMES}
+
+
 COLUMNS = [
     "partner",
     "name",
@@ -68,7 +75,8 @@ def _counts(session: Session, period: Period) -> dict[str, list[int]]:
 
 
 def _durations(session: Session, period: Period) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Per partner: seconds from each case's creation to its first contact, and to its outcome."""
+    """Per partner: seconds from each case's creation to its first contact, and to its outcome (its first
+    ``closed`` or ``cancelled`` event; a case with an outcome but no such event: ``outcome_at``)."""
     first = (
         select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
         .where(CaseEvent.kind == "contacted")
@@ -79,9 +87,19 @@ def _durations(session: Session, period: Period) -> tuple[dict[str, list[float]]
     query = select(Case.partner, seconds_between(session, first.c.at, Case.created_at)).join(first, first.c.case_id == Case.id)
     for partner, seconds in session.execute(query.where(period.where())):
         to_contact[_key(partner)].append(float(seconds))
+    # The first close (or the customer's withdrawal), not ``outcome_at``: a correction moves that to its own day.
+    closed = (
+        select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
+        .where(CaseEvent.kind.in_(FIRST_OUTCOME_EVENTS))
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
     to_outcome: dict[str, list[float]] = defaultdict(list)
-    query = select(Case.partner, seconds_between(session, Case.outcome_at, Case.created_at)).where(
-        period.where(), Case.outcome_at.is_not(None)
+    ended = func.coalesce(closed.c.at, Case.outcome_at)
+    query = (
+        select(Case.partner, seconds_between(session, ended, Case.created_at))
+        .outerjoin(closed, closed.c.case_id == Case.id)
+        .where(period.where(), Case.outcome_at.is_not(None))
     )
     for partner, seconds in session.execute(query):
         to_outcome[_key(partner)].append(float(seconds))
@@ -130,8 +148,6 @@ def outcomes_table(session: Session, period: Period) -> Table:
     total = sum(found.values())
     table = Table("outcomes", "Asioiden tulokset", ["outcome", "name", "cases", "share"])
     for outcome in OUTCOMES:
-        table.rows.append(
-            [outcome, OUTCOME_NAMES.get(outcome, outcome), found.get(outcome, 0), ratio(found.get(outcome, 0), total)]
-        )
+        table.rows.append([outcome, outcome_names()[outcome], found.get(outcome, 0), ratio(found.get(outcome, 0), total)])
     table.rows.append(["open", "Ei tulosta vielä", found.get(None, 0), ratio(found.get(None, 0), total)])
     return table

@@ -2,7 +2,9 @@
 
 Per case, as the network file's ``compensation`` says:
 
-- ``first_contact``: the partner the customer came in through (``entry_partner``), when the case was made;
+- ``first_contact``: the partner the customer came in through (``entry_partner``), when the case was made,
+  once a mentor accepted the case (an ``accepted`` event): the entry partner rests on the ``Origin`` header,
+  which any client but a browser can forge, so a case nobody took on earns no one anything;
 - ``mentoring``: the partner whose mentor accepted the case (its last ``accepted`` event), when they did;
 - ``delivery``: the points of the case's outcome, shared equally among the partners that delivered it
   (an outcome that names none, like ``referred_outside``, credits the partner that held the case), at
@@ -25,7 +27,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +36,7 @@ from sqlalchemy import Text, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.insight.periods import label_of, local_day
+from bot.insight.periods import label_of, local_day, midnight
 from bot.network.model import Network
 from bot.register.models import Case, CaseEvent, SharePeriod, utc
 
@@ -75,6 +77,10 @@ class ClosedBook:
 
     def __bool__(self) -> bool:
         return bool(self.periods)
+
+    def until(self, zone: ZoneInfo) -> datetime:
+        """The instant (UTC) the latest-ending closed period ends at: no credit after it counted in one."""
+        return midnight(max(period.ends for period in self.periods) + timedelta(days=1), zone)
 
     def corrected(self, counted_at: datetime, moved_at: datetime, zone: ZoneInfo) -> str | None:
         """The label of the period closed before ``moved_at`` that a credit of ``counted_at`` counted in, if any."""
@@ -121,10 +127,20 @@ class CreditReader:
         return (mentor.partner or None) if mentor else None
 
     def first_contacts(self, bounds: Bounds) -> list[Credit]:
+        """Each case that came in through a partner and that a mentor accepted, in the period it was made in.
+
+        Only an accepted case earns first contact: the entry partner rests on the page's ``Origin``, which a
+        client other than a browser can set at will, so a case nobody took on pays nothing for it."""
         period = bucket(Case.created_at, bounds)
+        accepted = exists().where(and_(CaseEvent.case_id == Case.id, CaseEvent.kind == "accepted"))
         query = (
             select(period, Case.entry_partner, func.count())
-            .where(Case.entry_partner.is_not(None), Case.created_at >= bounds[0][0], Case.created_at < bounds[-1][1])
+            .where(
+                Case.entry_partner.is_not(None),
+                Case.created_at >= bounds[0][0],
+                Case.created_at < bounds[-1][1],
+                accepted,
+            )
             .group_by(period, Case.entry_partner)
         )
         points = self.points.first_contact
@@ -196,8 +212,25 @@ class CreditReader:
         return credits
 
     def acceptances_moved(self, bounds: Bounds) -> list[Credit]:
-        """A case accepted again in a period whose earlier acceptance counted in a closed period: taken back."""
-        again = select(CaseEvent.case_id).where(CaseEvent.kind == "accepted").group_by(CaseEvent.case_id).having(func.count() > 1)
+        """A case accepted again in a period whose earlier acceptance counted in a closed period: taken back.
+
+        Read are only the cases accepted again within ``bounds`` after an acceptance before the last closed
+        period ended (a few forwarded cases), not every case ever accepted twice."""
+        earlier = aliased(CaseEvent)
+        again = select(CaseEvent.case_id).where(
+            CaseEvent.kind == "accepted",
+            CaseEvent.at >= bounds[0][0],
+            CaseEvent.at < bounds[-1][1],
+            exists().where(
+                and_(
+                    earlier.case_id == CaseEvent.case_id,
+                    earlier.kind == "accepted",
+                    earlier.at <= CaseEvent.at,
+                    earlier.id != CaseEvent.id,
+                    earlier.at < self.closed.until(self.zone),
+                )
+            ),
+        )
         query = (
             select(CaseEvent.case_id, CaseEvent.at, CaseEvent.actor, Case.partner)
             .join(Case, Case.id == CaseEvent.case_id)

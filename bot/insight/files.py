@@ -4,13 +4,13 @@ external requests) and a CSV file per table, written from a :class:`bot.insight.
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.insight.report import Report, Table
+from bot.insight.tables import write_csv
 
 SHARE_ROLES = ("first_contact", "mentoring", "delivery", "upkeep")
 ROLE_NAMES = {"first_contact": "ensikontakti", "mentoring": "mentorointi", "delivery": "toteutus", "upkeep": "ylläpito"}
@@ -136,9 +136,7 @@ def write(report: Report, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for table in report.tables:
         with (folder / f"{table.name}.csv").open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(table.columns)
-            writer.writerows(table.rows)
+            write_csv(out, table)
     page = folder / "report.html"
     page.write_text(render_html(report), encoding="utf-8")
     return page

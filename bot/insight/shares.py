@@ -14,7 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -118,25 +118,46 @@ def upkeep_lines(network: Network) -> list[Line]:
     return lines
 
 
+def pieces(span: Span, closed: Iterable[SharePeriod]) -> tuple[list[SharePeriod], list[Span]]:
+    """The closed periods that overlap ``span`` (oldest first), and the parts of ``span`` none of them covers.
+
+    Closed periods are matched on both their days: one closed as a month and read when the network counts in
+    quarters is shown as the month it was closed as, and the rest of the quarter is counted as a part of its own."""
+    over = sorted((p for p in closed if p.starts <= span.ends and p.ends >= span.starts), key=lambda p: p.starts)
+    parts: list[Span] = []
+    day = span.starts
+    for period in over:
+        if period.starts > day:
+            parts.append(Span(day, period.starts - timedelta(days=1)))
+        day = max(day, period.ends + timedelta(days=1))
+    if day <= span.ends:
+        parts.append(Span(day, span.ends))
+    return over, parts
+
+
 def shares_of(session: Session, network: Network, spans: Sequence[Span]) -> list[PeriodShares]:
-    """The shares of each period in ``spans`` (oldest first): closed ones as kept, open ones counted now."""
+    """The shares of each period in ``spans`` (oldest first): closed ones as kept, open ones counted now.
+
+    A closed period is the one with the same first *and* last day; one closed under another
+    ``compensation.period`` is shown as it was closed (its own row, once), and the days of the asked period
+    it does not cover as an open part of their own, with the period's upkeep."""
     closed = SharePeriodRepository(session).closed()
-    kept = {p.starts: p for p in closed}
     zone = ZoneInfo(network.service.timezone)
-    counted = [span for span in spans if span.starts not in kept]
+    kept: dict[tuple[date, date], SharePeriod] = {}
+    counted: list[Span] = []
+    for span in spans:
+        over, parts = pieces(span, closed)
+        kept.update({(p.starts, p.ends): p for p in over})
+        counted += parts
     buckets: dict[Span, list[Credit]] = defaultdict(list)
     for credit in CreditReader(session, network, ClosedBook(closed)).read([span.bounds(zone) for span in counted]):
         buckets[counted[credit.period]].append(credit)
     upkeep = upkeep_lines(network)
-    result = []
-    for span in spans:
-        period = kept.get(span.starts)
-        if period is None:
-            result.append(PeriodShares(span, _lines([*buckets[span], *upkeep])))
-        else:
-            lines = tuple(Line.from_json(row) for row in period.figures)
-            result.append(PeriodShares(Span(period.starts, period.ends), lines, utc(period.closed_at), period.closed_by))
-    return result
+    result = [PeriodShares(span, _lines([*buckets[span], *upkeep])) for span in counted]
+    for period in kept.values():
+        lines = tuple(Line.from_json(row) for row in period.figures)
+        result.append(PeriodShares(Span(period.starts, period.ends), lines, utc(period.closed_at), period.closed_by))
+    return sorted(result, key=lambda shares: shares.span)
 
 
 class Shares(RegisterService):
@@ -164,32 +185,46 @@ class Shares(RegisterService):
             return shares_of(session, network, spans_between(first, last, network.compensation.period))
 
     def closable(self, limit: int = 12) -> list[Span]:
-        """Periods that have ended and are not closed, newest first: from the first case's period, at most ``limit``."""
+        """Periods that have ended and are not closed, newest first: from the first case's period, at most ``limit``.
+
+        Of a period partly covered by one closed under another ``compensation.period``, the part left open."""
         network = self.network
         with self.sessions() as session:
             first = session.execute(select(func.min(Case.created_at))).scalar_one_or_none()
-            kept = {p.starts for p in SharePeriodRepository(session).closed()}
+            closed = SharePeriodRepository(session).closed()
         today = self.today()
         if first is None:
             return []
         spans = spans_between(local_day(first, self.zone), today, network.compensation.period)
-        return [span for span in reversed(spans) if span.has_ended(today) and span.starts not in kept][:limit]
+        parts = [part for span in spans if span.has_ended(today) for part in pieces(span, closed)[1]]
+        return parts[::-1][:limit]
+
+    def closing_span(self, starts: date) -> Span | None:
+        """The period (or its part left open, see :meth:`closable`) that starts on ``starts``, if any."""
+        span = self.span_of(starts)
+        with self.sessions() as session:
+            _, parts = pieces(span, SharePeriodRepository(session).closed())
+        return next((part for part in parts if part.starts == starts), span if span.starts == starts else None)
 
     def close_period(self, starts: date, ends: date, actor: str) -> PeriodShares:
-        """Close a period that has ended: its figures are kept as they stand now, never rewritten."""
+        """Close a period that has ended (or its part left open): its figures are kept as they stand now, never
+        rewritten."""
         network = self.network
         if actor != network.coordinator.id:
             raise CannotClose("not_coordinator", f"only the coordinator ({network.coordinator.id}) can close a period")
         span = Span(starts, ends)
-        if span_of(starts, network.compensation.period) != span:
-            raise CannotClose("not_a_period", f"{starts} – {ends} is not a {network.compensation.period} of the shares")
+        kind = network.compensation.period
         if not span.has_ended(self.today()):
             raise CannotClose("not_ended", f"the period {span.label} has not ended yet")
         now = self.clock()
         try:
             with self.sessions.begin() as session:
-                if any(p.starts == starts for p in SharePeriodRepository(session).closed()):
-                    raise CannotClose("already_closed", f"the period {span.label} is already closed")
+                closed = SharePeriodRepository(session).closed()
+                _, parts = pieces(span_of(starts, kind), closed)
+                if span not in parts:
+                    if any(p.starts <= ends and p.ends >= starts for p in closed):
+                        raise CannotClose("already_closed", f"the period {span.label} is already closed")
+                    raise CannotClose("not_a_period", f"{starts} – {ends} is not a {kind} of the shares")
                 (shares,) = shares_of(session, network, [span])
                 SharePeriodRepository(session).add(
                     SharePeriod(

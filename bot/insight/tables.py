@@ -3,12 +3,13 @@ between SQLite and PostgreSQL, and the anonymising of people's words."""
 
 from __future__ import annotations
 
+import csv
 import re
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import Boolean, and_, func
 from sqlalchemy.orm import Session
@@ -50,6 +51,26 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
+
+
+# What a spreadsheet reads as the start of a formula (or hides one behind): a text cell starting so is written
+# with a leading ' (OWASP's advice for CSV injection), so customers' and mentors' words stay words.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell as the CSV files write it: text that a spreadsheet would run as a formula gets a leading ``'``;
+    numbers (a negative adjustment too) stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(out: TextIO, table: Table) -> None:
+    """The table as CSV into ``out``: a header row, then the rows, every text cell made safe for spreadsheets."""
+    writer = csv.writer(out)
+    writer.writerow([csv_cell(column) for column in table.columns])
+    writer.writerows([csv_cell(value) for value in row] for row in table.rows)
 
 
 def ratio(count: float, total: float) -> float:

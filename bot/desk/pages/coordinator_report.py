@@ -15,7 +15,6 @@ it with :meth:`bot.insight.shares.Shares.close_period`.
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 from datetime import date, timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from bot.insight.closedloop import NETWORK_ROW
 from bot.insight.periods import Span
 from bot.insight.report import Period, Report, ReportBuilder
 from bot.insight.shares import CannotClose, PeriodShares, Shares, shares_table
+from bot.insight.tables import write_csv
 
 # What the page shows when no days are asked for.
 DEFAULT_DAYS = 365
@@ -142,10 +142,10 @@ async def close_period(request: Request) -> Response:
         starts = date.fromisoformat(str(form.get("starts") or ""))
     except ValueError:
         return back_to("/desk/report", "coord_said_period_not_a_period", **days)
-    span = shares.span_of(starts)
+    span = await asyncio.to_thread(shares.closing_span, starts)
+    if span is None:
+        return back_to("/desk/report", "coord_said_period_not_a_period", **days)
     if form.get("confirm") != "yes":
-        if span.starts != starts:
-            return back_to("/desk/report", "coord_said_period_not_a_period", **days)
         return _confirm_page(request, signed, await asyncio.to_thread(shares.figures, span), start, end)
     try:
         await asyncio.to_thread(shares.close_period, starts, span.ends, signed.person.id)
@@ -160,9 +160,7 @@ def csv_text(report: Report, name: str) -> str:
     if table is None:
         raise HTTPException(404)
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.columns)
-    writer.writerows(table.rows)
+    write_csv(out, table)
     return out.getvalue()
 
 

@@ -11,6 +11,9 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.app import FrontDoor
+from bot.desk.pages.coordinator_report import csv_text
+from bot.insight.report import Report
+from bot.insight.tables import Period, Table
 from bot.register.models import SharePeriod
 from tests.bot.desk.test_mentor_pages import MONDAY, Clock, Desk_, app, case_of, client, clock, new_case, text_of
 
@@ -97,3 +100,9 @@ def test_only_the_coordinator_closes_a_period_and_only_with_the_forms_token(
     assert forged.status_code == 403
     with app.sessions() as session:
         assert session.execute(select(SharePeriod)).first() is None
+
+
+def test_the_desks_csv_writes_formula_like_words_as_text() -> None:
+    table = Table("unmet_words", "Sanat", ["kind", "words", "points"], [["declined", "=1+1", -2.5], ["no", "@x", 3]])
+    rows = list(csv.reader(io.StringIO(csv_text(Report(Period(), "verkosto", 2, [table]), "unmet_words"))))
+    assert rows[1:] == [["declined", "'=1+1", "-2.5"], ["no", "'@x", "3"]]

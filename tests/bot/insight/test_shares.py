@@ -19,10 +19,10 @@ from sqlalchemy import update
 from bot.app import FrontDoor, create_frontdoor
 from bot.insight.periods import Span, label_of, span_of, spans_between
 from bot.insight.report import ReportBuilder
-from bot.insight.shares import CannotClose, Line, PeriodShares, Shares, shares_table
+from bot.insight.shares import CannotClose, Line, PeriodShares, Shares, pieces, shares_table
 from bot.insight.tables import Period
 from bot.network.model import Network
-from bot.register.models import Case
+from bot.register.models import Case, SharePeriod
 from bot.settings import Settings
 from tests.bot.register.test_lifecycle import INTAKE, Clock
 from tests.standins.postgres import PostgresServer
@@ -91,7 +91,7 @@ class Story:
 
 
 def november(story: Story) -> dict[str, str]:
-    """Five cases in November 2026 (one accepted on 1 December, Helsinki time)."""
+    """Six cases in November 2026 (one accepted on 1 December, Helsinki time, one never accepted)."""
     one = story.case(at(2, 10), "ao-marja", entry=AO)
     story.accept(one, at(2, 12))
     story.close(one, at(10, 9), "served", AO, YK)
@@ -105,6 +105,9 @@ def november(story: Story) -> dict[str, str]:
     story.accept(four, at(30, 23))  # 01:00 on 1 December in Helsinki: December's mentoring
     six = story.case(at(12, 9), "ty-anna")
     story.accept(six, at(12, 10))
+    # Came in through kymi-yrityskehitys's site but no mentor accepted it: no first contact (the entry partner
+    # rests on an Origin header any client but a browser can forge, so only a case taken on earns it).
+    story.case(at(15, 9), "yk-tiina", entry=YK)
     return {"one": one, "two": two, "three": three, "four": four, "six": six}
 
 
@@ -238,3 +241,43 @@ def test_periods_follow_the_networks_calendar() -> None:
 def test_a_frozen_line_reads_back_as_it_was_written() -> None:
     line = Line(AO, "delivery", -1, -2.5, "2026-11")
     assert Line.from_json(line.as_json()) == line
+
+
+def test_a_month_closed_before_the_network_counted_in_quarters_stays_that_month(app: FrontDoor, clock: Clock) -> None:
+    """``compensation.period`` changed from month to quarter after November was closed: the quarter is not
+    read as November's kept figures; November shows as it was closed, October and December as open parts."""
+    story = Story(app, clock)
+    november(story)
+    clock.now = at(2, 9, month=12)
+    Shares(app.sessions, app.networks.current, clock).close_period(NOVEMBER.starts, NOVEMBER.ends, "coordinator")
+    network = app.networks.current()
+    quarterly = replace(network, compensation=replace(network.compensation, period="quarter"))
+    shares = Shares(app.sessions, lambda: quarterly, clock)
+    october = Span(date(2026, 10, 1), date(2026, 10, 31))
+
+    periods = shares.periods(date(2026, 11, 1), date(2026, 12, 7))
+    assert [(p.span, p.closed_at is not None) for p in periods] == [(october, False), (NOVEMBER, True), (DECEMBER, False)]
+    assert lines(periods[1]) == NOVEMBER_LINES
+    assert lines(periods[2]) == {(KA, "upkeep", 0, 30.0, None), (YK, "mentoring", 1, 2.0, None), (YK, "upkeep", 0, 10.0, None)}
+    table = shares_table(periods, quarterly)
+    assert sorted({row[0] for row in table.rows}) == ["2026-10", "2026-11", "2026-12"]
+
+    clock.now = datetime(2027, 1, 2, 9, tzinfo=timezone.utc)
+    assert shares.closable() == [DECEMBER, october]
+    assert shares.closing_span(date(2026, 12, 1)) == DECEMBER
+    assert shares.closing_span(date(2026, 11, 1)) is None
+    shares.close_period(DECEMBER.starts, DECEMBER.ends, "coordinator")
+    with pytest.raises(CannotClose) as refused:
+        shares.close_period(date(2026, 10, 1), date(2026, 12, 31), "coordinator")
+    assert refused.value.reason == "already_closed"
+    assert shares.closable() == [october]
+    assert [p.closed_at is not None for p in shares.periods(date(2026, 10, 1), date(2026, 12, 31))] == [False, True, True]
+
+
+def test_the_parts_of_a_period_no_closed_period_covers() -> None:
+    quarter = Span(date(2026, 10, 1), date(2026, 12, 31))
+    month = SharePeriod(starts=date(2026, 11, 1), ends=date(2026, 11, 30))
+    assert pieces(quarter, [month]) == ([month], [Span(date(2026, 10, 1), date(2026, 10, 31)), DECEMBER])
+    whole = SharePeriod(starts=quarter.starts, ends=quarter.ends)
+    assert pieces(NOVEMBER, [whole]) == ([whole], [])
+    assert pieces(NOVEMBER, []) == ([], [NOVEMBER])
