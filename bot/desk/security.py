@@ -41,7 +41,9 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"
-                headers["Referrer-Policy"] = "no-referrer" if desk else "strict-origin-when-cross-origin"
+                # The desk's links and the follow-up's carry tokens in their paths: never sent on as a referrer.
+                private = desk or path.startswith("/followup")
+                headers["Referrer-Policy"] = "no-referrer" if private else "strict-origin-when-cross-origin"
                 if desk:
                     headers["Content-Security-Policy"] = DESK_CSP
                     headers.setdefault("Cache-Control", "public, max-age=3600" if static else "no-store")

@@ -55,6 +55,7 @@ def test_the_page_asks_in_the_customers_language_and_shows_nothing_about_them(
     assert "Fick du hjälp?" in client.get(f"{path}?lang=sv").text
     assert shown.headers["X-Robots-Tag"].startswith("noindex")
     assert '<meta name="referrer" content="no-referrer">' in shown.text  # the token is in the path
+    assert shown.headers["referrer-policy"] == "no-referrer"
     assert f"{FOLLOWUP_COOKIE}=" in shown.headers["set-cookie"] and "Path=/followup" in shown.headers["set-cookie"]
     assert followup_of(app, reference).status == "sent"
 
