@@ -26,8 +26,12 @@ def test_a_telegram_customer_is_asked_once_after_a_served_close_and_their_press_
     register.lifecycle.contacted(reference, shown["mentor"])
     register.lifecycle.close(reference, shown["mentor"], outcome="served")
     followups = FollowUps(register.sessions, register.networks.current, register.clock)
-    assert followups.send_due() == 1
-    assert followups.send_due() == 0, "asked once"
+    # Two rounds (other tests' cases on the shared stack may be due too): this customer is asked once.
+    followups.send_due()
+    followups.send_due()
+    shown = register.cases.show_case(reference)
+    assert shown is not None
+    assert [n["kind"] for n in shown["notifications"]].count("followup_asked") == 1
     asked = stack.telegram.wait_for(
         lambda: [m for m in stack.telegram.sent_to(CUSTOMER_TOKEN, CHAT) if m.get("reply_markup")],
         timeout=60,
