@@ -26,8 +26,9 @@ from bot.messages import Catalog
 from bot.network.model import Mentor, Network
 from bot.network.needs import Taxonomy
 from bot.paths.drafting import step_line
+from bot.register.assignment import case_language
 from bot.register.cases import case_fields, drafted_path, path_json
-from bot.register.followups import ANSWERS, STOP, callback_data, language_of, link_token, of_case
+from bot.register.followups import ANSWERS, STOP, callback_data, link_token, of_case
 from bot.register.models import AWAITING_STATUSES, OUTCOMES, Case, CaseStatus, OutboxMessage, Verb, utc, wire_time
 from bot.settings import DATA_DIR
 
@@ -216,7 +217,7 @@ class NoticeWriter:
         )
 
     def _customer(self, row: OutboxMessage, case: Case, network: Network) -> Notice:
-        language = case.language if case.language in ("fi", "en", "sv") else "fi"
+        language = case_language(case)
         mentor = network.mentor(case.mentor) if case.mentor else None
         partner = network.partner(case.partner) if case.partner else None
         greeting = self.texts.say("greeting_named" if case.contact_name else "greeting", language, name=case.contact_name)
@@ -242,7 +243,7 @@ class NoticeWriter:
     def _followup(self, row: OutboxMessage, case: Case, network: Network) -> Notice:
         """The customer asked, once, whether they got help: buttons in Telegram, links in an email (each link
         opens a page whose button answers; opening it records nothing)."""
-        language = language_of(case)
+        language = case_language(case)
         t = self.texts
         greeting = t.say("greeting_named" if case.contact_name else "greeting", language, name=case.contact_name)
         text = f"{greeting} {t.say('followup_question', language, network=network.name, reference=case.reference)}"

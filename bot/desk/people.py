@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.language import LANGUAGES
+from bot.delivery.notices import mentor_language
 from bot.network.model import Mentor, Network
 
 
@@ -37,8 +37,7 @@ class Person:
 
 def _person(mentor: Mentor, role: Role) -> Person:
     emails = tuple(c.address.strip().lower() for c in mentor.channels if c.kind == "email" and c.address)
-    language = next((lang for lang in LANGUAGES if lang in mentor.languages), LANGUAGES[0])
-    return Person(mentor.id, mentor.name, role, mentor.partner or None, emails, language)
+    return Person(mentor.id, mentor.name, role, mentor.partner or None, emails, mentor_language(mentor))
 
 
 def person(network: Network, person_id: str) -> Person | None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.language import DEFAULT_LANGUAGE, LANGUAGES
 from bot.network.model import Mentor, Network
 from bot.network.routing import Route, RoutingRequest, route
 from bot.register.availability import effective_network
@@ -137,14 +138,26 @@ def notify(session: Session, case: Case, mentor: Mentor | None, kind: str, now: 
         queue(session, case.id, kind=kind, recipient=mentor.id, channel=channel.kind, address=channel.address, key=key, now=now)
 
 
+def customer_channel(case: Case) -> tuple[str, str] | None:
+    """Where the customer hears from the network: the Telegram chat they wrote from, else their email; ``None``: nowhere."""
+    if case.channel == "telegram" and case.conversation_id:
+        return "telegram_customer", case.conversation_id
+    if case.email:
+        return "email", case.email
+    return None
+
+
+def case_language(case: Case) -> str:
+    """The language the customer is written to in: the case's, if the front door speaks it."""
+    return case.language if case.language in LANGUAGES else DEFAULT_LANGUAGE
+
+
 def notify_customer(session: Session, case: Case, kind: str, now: datetime, *, occasion: int = 0) -> None:
     """Queue news for the customer in their own channel: Telegram directly, otherwise email if they gave one."""
-    if case.channel == "telegram" and case.conversation_id:
-        channel, address = "telegram_customer", case.conversation_id
-    elif case.email:
-        channel, address = "email", case.email
-    else:
+    where = customer_channel(case)
+    if where is None:
         return
+    channel, address = where
     key = f"{case.reference}:{kind}:{occasion}:{CUSTOMER}:{channel}"
     queue(session, case.id, kind=kind, recipient=CUSTOMER, channel=channel, address=address, key=key, now=now)
 

@@ -32,7 +32,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from bot.network.model import CaseOutcome, Network, Service
-from bot.register.assignment import CUSTOMER, SYSTEM, notify, queue
+from bot.register.assignment import CUSTOMER, SYSTEM, case_language, customer_channel, notify, queue
 from bot.register.models import Case, FollowUp, FollowUpOptOut, OutboxMessage, Word, utc
 from bot.register.repositories import CaseRepository
 from bot.register.service import RegisterService
@@ -120,15 +120,6 @@ def covered_by_consent(case: Case) -> bool:
     except ValueError:
         return False
     return case.consent and version >= FOLLOWUP_NOTICE_SINCE
-
-
-def customer_channel(case: Case) -> tuple[str, str] | None:
-    """Where the customer is asked: the Telegram chat they wrote from, else their email; ``None``: nowhere."""
-    if case.channel == "telegram" and case.conversation_id:
-        return "telegram_customer", case.conversation_id
-    if case.email:
-        return "email", case.email
-    return None
 
 
 def address_hash(channel: str, address: str) -> str:
@@ -241,10 +232,6 @@ class Answered:
     language: str = "fi"
 
 
-def language_of(case: Case) -> str:
-    return case.language if case.language in ("fi", "en", "sv") else "fi"
-
-
 class FollowUps(RegisterService):
     """The due round and the customer's answers."""
 
@@ -333,7 +320,7 @@ class FollowUps(RegisterService):
                 return None
             case = session.get(Case, followup.case_id)
             assert case is not None
-            return Question(language_of(case), self.network.name, _said(followup))
+            return Question(case_language(case), self.network.name, _said(followup))
 
     def answer(self, token: str, answer: Answer | str, words: str | None = None) -> Answered:
         """The answer from the page an email linked to (its button pressed): recorded once."""
@@ -353,7 +340,7 @@ class FollowUps(RegisterService):
             if followup is None or case is None or followup.channel != "telegram_customer" or chosen is None:
                 return Answered("unknown")
             if case.conversation_id != str(chat_id):
-                return Answered("unknown", language=language_of(case))
+                return Answered("unknown", language=case_language(case))
             return self._record(session, followup, chosen, None)
 
     @staticmethod
@@ -368,7 +355,7 @@ class FollowUps(RegisterService):
         press that made it records the event (and a "no"'s notice to the coordinator)."""
         case = session.get(Case, followup.case_id)
         assert case is not None
-        language = language_of(case)
+        language = case_language(case)
         now = self.clock()
         cases = CaseRepository(session)
         if answer == Answer.STOP:
