@@ -15,7 +15,8 @@ from bot.desk.pages.coordinator_report import csv_text
 from bot.insight.report import Report
 from bot.insight.tables import Period, Table
 from bot.register.models import SharePeriod
-from tests.bot.desk.test_mentor_pages import MONDAY, Clock, Desk_, app, case_of, client, clock, new_case, text_of
+from tests.bot.desk.test_mentor_pages import MONDAY, Desk_, app, case_of, client, clock, new_case, text_of
+from tests.bot.register.test_lifecycle import Clock
 
 __all__ = ["app", "client", "clock"]  # the fixtures this module uses from the mentor pages' tests
 

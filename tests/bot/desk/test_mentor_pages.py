@@ -23,19 +23,11 @@ from bot.desk.rendering import Desk
 from bot.desk.security import SESSION_COOKIE
 from bot.settings import Settings
 from tests.bot.register.test_inbox import add_case
-from tests.bot.register.test_lifecycle import INTAKE
+from tests.bot.register.test_lifecycle import INTAKE, Clock
 
 # Monday 23 November 2026, 10:00 in Helsinki.
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
