@@ -163,7 +163,7 @@ def show_path(services: Services, dispatcher: CollectingDispatcher, tracker: Tra
     if len(steps) < 2:
         return False
     language = tracker.get_slot("language") or "fi"
-    words = {word: services.catalog.render(f"path_{word}", language).text for word in ("starts", "online")}
+    words = {word: services.catalog.render(f"path_{word}", language).text for word in ("starts", "online", "finnish_only")}
     lines = "\n".join(f"• {step_line(step, language, words)}" for step in steps)
     say(services, dispatcher, tracker, "path_suggestions", steps=lines)
     return True

@@ -196,7 +196,7 @@ class NoticeWriter:
         elif row.kind == "case_assigned":
             steps = drafted_path(case)
             if steps:
-                words = {w: t.word("labels", w, language) for w in ("starts", "online")}
+                words = {w: t.word("labels", w, language) for w in ("starts", "online", "finnish_only")}
                 lines_of_path = "".join(f"\n  {i}. {step_line(step, language, words)}" for i, step in enumerate(steps, 1))
                 extra.append((t.word("labels", "path", language), lines_of_path))
         footer = t.say(

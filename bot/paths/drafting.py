@@ -331,8 +331,12 @@ def _step(offering: Offering, network: Network) -> PathStep:
 
 
 def step_line(step: PathStep, language: str, words: Mapping[str, str]) -> str:
-    """One step as a line: title, organisation, when, link ("verkossa" / "online" from ``words``)."""
-    title, link = in_language(step.title, language), in_language(step.link, language)
+    """One step as a line: title, organisation, when, link.
+
+    ``words`` are the reader's words "starts", "online" and "finnish_only". The title is the reader's language's;
+    where the step has none, the Finnish title followed by the "finnish_only" note ("endast på finska").
+    """
+    title, link = _title(step, language, words), in_language(step.link, language)
     when = []
     if step.start:
         when.append(f"{words['starts']} {_date(step.start, language)}")
@@ -340,6 +344,15 @@ def step_line(step: PathStep, language: str, words: Mapping[str, str]) -> str:
         when.append(words["online"])
     details = ", ".join([step.partner_name, *when])
     return f"{title} ({details}) {link}"
+
+
+def _title(step: PathStep, language: str, words: Mapping[str, str]) -> str:
+    """The step's title in ``language``, else the Finnish one with the note that it is in Finnish only."""
+    if step.title.get(language):
+        return step.title[language]
+    if step.title.get("fi"):
+        return f"{step.title['fi']} – {words['finnish_only']}"
+    return in_language(step.title, language)  # a stored step without a Finnish title: whatever it has, no note
 
 
 def _date(iso: str, language: str) -> str:

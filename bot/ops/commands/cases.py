@@ -195,7 +195,7 @@ def _print_case(case: dict[str, Any]) -> None:
     if case.get("path"):
         print("\ndrafted competence path:")
         catalog = Catalog.load()
-        words = {word: catalog.render(f"path_{word}", "fi").text for word in ("starts", "online")}
+        words = {word: catalog.render(f"path_{word}", "fi").text for word in ("starts", "online", "finnish_only")}
         for i, step in enumerate(case["path"], 1):
             print(f"  {i}. {step_line(PathStep.from_json(step), 'fi', words)}")
     print("\nnotifications:")
