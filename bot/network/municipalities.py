@@ -1,7 +1,8 @@
 """Finnish municipalities: recognising the one a customer names.
 
 Customers write "Kouvola", "kouvolassa", "Kouvolasta", "Helsingissä",
-"haukipudas" or "Kouvloa". The register keeps the current municipality's
+"haukipudas" or "Kouvloa", and in Swedish "Fredrikshamn", "i Pyttis" or
+"Lovisas" (a Swedish name inflects only in the genitive). The register keeps the current municipality's
 canonical name, and the former municipality a customer named (Haukipudas is
 part of Oulu but served by its own unit, so it can decide the area).
 """
@@ -49,6 +50,11 @@ class Place:
 Lemmatizer = Callable[[str], Iterable[str]]
 
 
+def _takes_genitive(name: str) -> bool:
+    """Whether a name's Swedish genitive adds an s ("Lovisa" → "Lovisas"; "Närpes" stays)."""
+    return name[-1:].lower() not in ("s", "x", "z", "")
+
+
 class Municipalities:
     """Current and former Finnish municipalities, looked up by what people type."""
 
@@ -70,7 +76,15 @@ class Municipalities:
             self._by_folded.setdefault(fold(alias), Place(municipality=name, named=name))
         for old, new in self._former.items():
             self._by_folded.setdefault(fold(old), Place(municipality=new, named=old))
-        self._folded_names = list(self._by_folded)
+        self._folded_names = list(self._by_folded)  # typos are looked for among the names, not their genitives
+        # Swedish genitives ("Fredrikshamns hamn", "Lovisas centrum", "Kotkas"): a name that ends in s, x or z
+        # takes none ("Helsingfors"), and a real name is never shadowed by another's genitive.
+        for spelling, municipality in list(self._spellings.items()):
+            if _takes_genitive(spelling):
+                self._spellings.setdefault(f"{spelling}s", municipality)
+        for folded, place in list(self._by_folded.items()):
+            if _takes_genitive(folded):
+                self._by_folded.setdefault(f"{folded}s", place)
 
     @classmethod
     def load(cls, path: Path = MUNICIPALITIES_FILE, lemmatizer: Lemmatizer | None = None) -> Municipalities:

@@ -162,3 +162,11 @@ def test_missing_details_follow_the_role(rules: IntakeRules) -> None:
     # The same details from an employer lack the organisation and the sector.
     assert rules.missing({**individual, "customer_type": "employer"}) == ["organization", "sector"]
     assert rules.missing({}) == ["customer_type", "consent"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "municipality"),
+    [("Fredrikshamn", "Hamina"), ("i Pyttis", "Pyhtää"), ("Lovisas", "Loviisa"), ("Fredrikshamns kommun", "Hamina")],
+)
+def test_the_municipality_question_takes_swedish_names(rules: IntakeRules, answer: str, municipality: str) -> None:
+    assert rules.check("municipality", answer, {}).slots == {"municipality": municipality, "place_named": None}
