@@ -1,9 +1,9 @@
 """Who gets a case: a deterministic, explainable choice of partner and mentor.
 
 Partners are scored by need (required), area, sector and language; within
-the best partner the mentor with the fewest open cases who still has
-capacity and is not away wins, ties in turn (whoever was given a case least
-recently). Mentors who already declined the case are skipped. When nobody
+the best partner, of the mentors who still have capacity and are not away,
+one who speaks the customer's language comes first, then the one with the
+fewest open cases, ties in turn (whoever was given a case least recently). Mentors who already declined the case are skipped. When nobody
 fits, the network coordinator gets the case: no case is ever unrouted. The
 returned reason is stored with the case so anyone can see why it went where
 it went.
@@ -112,7 +112,13 @@ def _pick_mentor(
         why = "only available mentor"
     else:
         tied = [m for m in free if rank(m)[:2] == rank(chosen)[:2]]
-        why = f"least loaded of {len(free)} ({work.open_cases.get(chosen.id, 0)} open)"
+        speakers = [m for m in free if request.language in m.languages]
+        if chosen in speakers and len(speakers) < len(free):
+            # The customer's language comes before the load: say so, or "least loaded" would not be true.
+            why = f"speaks {request.language}, least loaded of the {len(speakers)} of {len(free)} who do"
+        else:
+            why = f"least loaded of {len(free)}"
+        why += f" ({work.open_cases.get(chosen.id, 0)} open)"
         if len(tied) > 1:
             why += f", longest without a new case of {len(tied)} tied"
     return chosen, why, notes

@@ -167,3 +167,19 @@ def test_forwarding_keeps_to_the_chosen_partner(networks: dict[str, Network]) ->
     assert (decision.partner, decision.mentor) == ("oulu-tyollisyys", "tyo-sanna")
     nobody = route(network, RoutingRequest(need="recruitment", municipality="Oulu", partner="osao-etela"), Workload(), A_WORKDAY)
     assert nobody.to_coordinator and "partner osao-etela does not offer this need here" in nobody.reason
+
+
+def test_a_mentor_who_speaks_the_customers_language_comes_before_a_less_loaded_one(networks: dict[str, Network]) -> None:
+    network = networks["kymenlaakso"]
+    # Employment services serve Virolahti: Anna speaks Swedish, Mikko only Finnish and has fewer open cases.
+    work = Workload(open_cases={"ty-anna": 5, "ty-mikko": 1})
+    swedish = route(network, RoutingRequest(need="recruitment", municipality="Virolahti", language="sv"), work, A_WORKDAY)
+    assert (swedish.partner, swedish.mentor) == ("kymi-tyollisyys", "ty-anna")
+    assert swedish.reason.endswith("mentor ty-anna: speaks sv, least loaded of the 1 of 2 who do (5 open)")
+    finnish = route(network, RoutingRequest(need="recruitment", municipality="Virolahti", language="fi"), work, A_WORKDAY)
+    assert finnish.mentor == "ty-mikko" and finnish.reason.endswith("least loaded of 2 (1 open)")
+    # A partner that serves in Swedish comes before one that does not when both fit as well otherwise.
+    apprentice = route(
+        network, RoutingRequest(need="apprenticeship", municipality="Pyhtää", language="sv"), Workload(), A_WORKDAY
+    )
+    assert (apprentice.partner, apprentice.mentor) == ("kymi-tyollisyys", "ty-anna")
