@@ -34,6 +34,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.language import LANGUAGES
 from bot.messages import Catalog
 from bot.rasa.entry import bridge_metadata, web_metadata
 from bot.rasa.guard import RateLimit, clean, offered_payloads, screen
@@ -65,9 +66,9 @@ def too_long_text(language: str) -> str:
     return _catalog().render("too_long", language, limit=MAX_MESSAGE).text
 
 
-def in_both(sender: str, text: Callable[[str], str]) -> list[dict[str, str]]:
-    """A text for a sender whose language is not known yet: Finnish, then English."""
-    return [{"recipient_id": sender, "text": text("fi")}, {"recipient_id": sender, "text": text("en")}]
+def in_every_language(sender: str, text: Callable[[str], str]) -> list[dict[str, str]]:
+    """A text for a sender whose language is not known yet: Finnish, then English, then Swedish."""
+    return [{"recipient_id": sender, "text": text(language)} for language in LANGUAGES]
 
 
 NewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -174,7 +175,7 @@ class FrontDoorRestInput(RestInput):
     def slow_down(self, sender: str) -> HTTPResponse:
         """The answer to a sender over their pace: 429, so an integration can back off, and the text for a person."""
         return response.json(
-            in_both(sender, slow_down_text),
+            in_every_language(sender, slow_down_text),
             status=429,
         )
 
@@ -215,7 +216,7 @@ class FrontDoorRestInput(RestInput):
                 return _bad_request("'metadata' must be a JSON object")
             if len(text) > MAX_MESSAGE:
                 return response.json(
-                    in_both(sender, too_long_text),
+                    in_every_language(sender, too_long_text),
                     status=413,
                 )
             if not self.guard.limit.allow(sender):
