@@ -150,6 +150,8 @@ class Settings:
     catalogue_dir: Path = PROJECT_ROOT / "var" / "catalogue"
     konfo_url: str = "https://opintopolku.fi"
     konfo_timeout_seconds: float = 20.0
+    # OpenMP threads of the sentence encoder (multilingual-e5-small) that ranks offerings by meaning, per process.
+    encoder_threads: int = 1
     # The desk: how long a sign-in link holds, a session's idle timeout and longest life.
     desk_link_minutes: int = 15
     desk_idle_minutes: int = 120
@@ -217,6 +219,7 @@ class Settings:
             catalogue_dir=Path(env.get("FRONTDOOR_CATALOGUE_DIR") or PROJECT_ROOT / "var" / "catalogue"),
             konfo_url=(env.get("FRONTDOOR_KONFO_URL") or "https://opintopolku.fi").rstrip("/"),
             konfo_timeout_seconds=_float(env, "FRONTDOOR_KONFO_TIMEOUT_SECONDS", 20.0),
+            encoder_threads=max(1, _int(env, "FRONTDOOR_ENCODER_THREADS", 1)),
             desk_link_minutes=max(1, _int(env, "FRONTDOOR_DESK_LINK_MINUTES", 15)),
             desk_idle_minutes=max(1, _int(env, "FRONTDOOR_DESK_IDLE_MINUTES", 120)),
             desk_session_hours=max(1, _int(env, "FRONTDOOR_DESK_SESSION_HOURS", 12)),

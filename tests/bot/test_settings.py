@@ -33,3 +33,11 @@ def test_secrets_stay_out_of_the_settings_repr() -> None:
     settings = Settings(action_token="act-secret", tracker_database_url="postgresql://fd:pw@db/x", rasa_token="api-secret")
     shown = repr(settings)
     assert "act-secret" not in shown and "pw@" not in shown and "api-secret" not in shown
+
+
+def test_the_sentence_encoders_threads_default_to_one() -> None:
+    assert Settings.from_env({}).encoder_threads == 1
+    assert Settings.from_env({"FRONTDOOR_ENCODER_THREADS": "4"}).encoder_threads == 4
+    assert Settings.from_env({"FRONTDOOR_ENCODER_THREADS": "0"}).encoder_threads == 1
+    with pytest.raises(SettingsError, match="FRONTDOOR_ENCODER_THREADS"):
+        Settings.from_env({"FRONTDOOR_ENCODER_THREADS": "many"})
