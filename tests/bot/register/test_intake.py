@@ -170,3 +170,20 @@ def test_missing_details_follow_the_role(rules: IntakeRules) -> None:
 )
 def test_the_municipality_question_takes_swedish_names(rules: IntakeRules, answer: str, municipality: str) -> None:
     assert rules.check("municipality", answer, {}).slots == {"municipality": municipality, "place_named": None}
+
+
+@pytest.mark.parametrize(
+    ("answer", "sector"),
+    [
+        ("Logistik och transport", "logistics"),
+        ("lagret", "logistics"),
+        ("vi är ett åkeri", "logistics"),
+        ("vården", "social_health"),
+        ("sjukvård", "social_health"),
+        ("byggbranschen", "construction"),
+        ("träindustri", "bioeconomy"),
+        ("Turism och restaurang", "hospitality"),
+    ],
+)
+def test_the_sector_question_takes_swedish_words(rules: IntakeRules, answer: str, sector: str) -> None:
+    assert rules.check("sector", answer, {}).slots == {"sector": sector}
