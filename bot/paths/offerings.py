@@ -50,7 +50,7 @@ class Offering:
     start: str | None = None  # ISO date of the next start; none: continuous or by agreement
     cost_eur: float | None = None  # 0: free; none: not stated
     summary: Mapping[str, str] = field(default_factory=dict)
-    keywords: tuple[str, ...] = ()  # extra words customers use for it (Finnish or English)
+    keywords: tuple[str, ...] = ()  # extra words customers use for it (Finnish, Swedish or English)
     source: str = "curated"  # or "konfo" for an offering synced from Opintopolku
 
     def to_json(self) -> dict[str, Any]:
