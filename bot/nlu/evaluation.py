@@ -1,8 +1,11 @@
 """``make eval``: the front door's NLU pipeline against Rasa's stock one, side by side.
 
 For each pipeline and each random seed it trains on ``data/nlu`` and tests on
-the held-out files (Finnish and English separately), and runs k-fold
-cross-validation; every figure is the mean over the seeds. The report
+the held-out files (Finnish, English and Swedish separately), and runs k-fold
+cross-validation; every figure is the mean over the seeds. By default the
+front door's pipeline runs 3 seeds with 5-fold cross-validation and the stock
+pipeline (DIET: 12–40 minutes a training on 2 cores) one seed on the held-out
+files only; ``--stock-cv`` gives it the same seeds and folds. The report
 (Markdown, with per-intent figures, confusion matrices and the errors) goes
 under ``reports/eval/``. Rasa's own ``rasa train nlu`` / ``rasa test nlu``
 do the work, so the figures are what Rasa reports.
@@ -30,10 +33,11 @@ from bot.settings import PROJECT_ROOT
 logger = logging.getLogger(__name__)
 
 PIPELINES = {"frontdoor": PROJECT_ROOT / "config.yml", "stock": PROJECT_ROOT / "eval" / "stock_config.yml"}
-HELDOUT = {"fi": PROJECT_ROOT / "tests" / "nlu" / "heldout_fi.yml", "en": PROJECT_ROOT / "tests" / "nlu" / "heldout_en.yml"}
+HELDOUT = {language: PROJECT_ROOT / "tests" / "nlu" / f"heldout_{language}.yml" for language in ("fi", "en", "sv")}
 ENTITY_REPORTS = ("FrontDoorEntityExtractor_report.json", "DIETClassifier_report.json")
 TARGETS = (
-    "Finnish macro-F1 ≥ 0.95 with ≤ 60 % of the stock pipeline's errors; English ≥ 0.92; municipality and sector entity F1 ≥ 0.90"
+    "held-out macro-F1: Finnish ≥ 0.95 with ≤ 50 % of the stock pipeline's errors in the same run, English ≥ 0.95, "
+    "Swedish ≥ 0.90; municipality and sector entity F1 ≥ 0.90 in each language"
 )
 
 
@@ -76,6 +80,12 @@ def seeded_config(source: Path, seed: int, target: Path) -> Path:
 
 def _macro_f1(report: Path) -> float:
     return float(json.loads(report.read_text(encoding="utf-8"))["macro avg"]["f1-score"])
+
+
+def _errors(folder: Path) -> int:
+    """How many messages the intent classifier got wrong (Rasa's ``intent_errors.json``)."""
+    errors = folder / "intent_errors.json"
+    return len(json.loads(errors.read_text(encoding="utf-8"))) if errors.exists() else 0
 
 
 def _entity_f1(folder: Path, entity: str) -> float | None:
@@ -134,6 +144,7 @@ def _run_seed(name: str, seed: int, folds: int, run: Path) -> tuple[dict[str, fl
         folder = run / f"heldout-{language}"
         _rasa("test", "nlu", "--model", str(run / "model" / "nlu.tar.gz"), "--nlu", str(heldout), "--out", str(folder))
         values[f"heldout_{language}_macro_f1"] = _macro_f1(folder / "intent_report.json")
+        values[f"heldout_{language}_errors"] = float(_errors(folder))
         for entity in ("municipality", "sector"):
             value = _entity_f1(folder, entity)
             if value is not None:
@@ -157,19 +168,42 @@ def _run_seed(name: str, seed: int, folds: int, run: Path) -> tuple[dict[str, fl
     return values, seconds
 
 
-def evaluate(seeds: list[int], folds: int, out: Path, pipelines: list[str], *, resume: bool = False) -> dict[str, Figures]:
-    """Train and test every pipeline with every seed; keep Rasa's reports under ``out``.
+@dataclass(frozen=True)
+class Plan:
+    """What one pipeline runs: its seeds and cross-validation folds (below 2: held-out files only)."""
+
+    seeds: tuple[int, ...]
+    folds: int
+
+    def describe(self) -> str:
+        cv = f"{self.folds}-fold cross-validation + held-out" if self.folds > 1 else "held-out files only"
+        return f"{len(self.seeds)} seed(s) {list(self.seeds)}, {cv}"
+
+
+def plans(seeds: list[int], folds: int, pipelines: list[str], *, stock_cv: bool) -> dict[str, Plan]:
+    """The default run: every seed and fold for the front door; the stock pipeline one seed, held-out only."""
+    chosen = {}
+    for name in pipelines:
+        if name == "stock" and not stock_cv:
+            chosen[name] = Plan((seeds[0],), 0)
+        else:
+            chosen[name] = Plan(tuple(seeds), folds)
+    return chosen
+
+
+def evaluate(plan: dict[str, Plan], out: Path, *, resume: bool = False) -> dict[str, Figures]:
+    """Train and test every pipeline with each of its seeds; keep Rasa's reports under ``out``.
 
     With ``resume``, a seed whose inputs have not changed since its last
     complete run (same fingerprint) is read back instead of run again.
     """
     results: dict[str, Figures] = {}
-    for name in pipelines:
+    for name, pipeline in plan.items():
         figures = Figures()
-        for seed in seeds:
+        for seed in pipeline.seeds:
             run = out / name / f"seed-{seed}"
             config = seeded_config(PIPELINES[name], seed, out / f".{name}-{seed}.yml")
-            digest = fingerprint(config, folds, PIPELINE_INPUTS[name])
+            digest = fingerprint(config, pipeline.folds, PIPELINE_INPUTS[name])
             saved = run / RESULT
             if resume and saved.exists() and json.loads(saved.read_text(encoding="utf-8"))["fingerprint"] == digest:
                 result = json.loads(saved.read_text(encoding="utf-8"))
@@ -178,7 +212,7 @@ def evaluate(seeds: list[int], folds: int, out: Path, pipelines: list[str], *, r
                 shutil.rmtree(run, ignore_errors=True)
                 run.mkdir(parents=True)
                 config.replace(run / "config.yml")
-                values, seconds = _run_seed(name, seed, folds, run)
+                values, seconds = _run_seed(name, seed, pipeline.folds, run)
                 result = {"fingerprint": digest, "values": values, "seconds": seconds}
                 saved.write_text(json.dumps(result, indent=2), encoding="utf-8")
             config.unlink(missing_ok=True)
@@ -193,30 +227,56 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
-def write_report(results: dict[str, Figures], seeds: list[int], folds: int, out: Path) -> Path:
-    """The side-by-side report; Rasa's per-intent reports and confusion matrices stay beside it."""
-    measures = sorted({m for figures in results.values() for m in figures.values})
+def _heldout_table(results: dict[str, Figures]) -> list[str]:
+    """One row per held-out file and pipeline: messages, intent macro-F1, errors, entity F1."""
     lines = [
-        "# NLU evaluation: front door pipeline vs Rasa's stock pipeline",
+        "| held-out file | messages | pipeline | intent macro-F1 | wrong intents | municipality F1 | sector F1 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for language, path in HELDOUT.items():
+        if not path.exists():
+            continue
+        messages = sum(
+            1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip().startswith("- ") and "intent:" not in line
+        )
+        for name, figures in results.items():
+            errors = figures.mean(f"heldout_{language}_errors")
+            lines.append(
+                f"| {path.relative_to(PROJECT_ROOT)} | {messages} | {name} | {_fmt(figures.mean(f'heldout_{language}_macro_f1'))} | "
+                f"{'–' if errors is None else f'{errors:.1f}'} | {_fmt(figures.mean(f'heldout_{language}_municipality_f1'))} | "
+                f"{_fmt(figures.mean(f'heldout_{language}_sector_f1'))} |"
+            )
+    return lines
+
+
+def write_report(results: dict[str, Figures], plan: dict[str, Plan], out: Path, seconds: float) -> Path:
+    """The side-by-side report; Rasa's per-intent reports and confusion matrices stay beside it."""
+    lines = [
+        "# NLU evaluation: front door pipeline vs Rasa's stock one",
         "",
-        f"Seeds {seeds}; {folds}-fold cross-validation{' (skipped)' if folds < 2 else ''}; held-out files "
-        f"{', '.join(str(p.relative_to(PROJECT_ROOT)) for p in HELDOUT.values())}. Each figure is the mean over the seeds.",
+        *(f"- {name}: {p.describe()}" for name, p in plan.items()),
+        f"- the whole run: {seconds / 60:.1f} minutes",
+        "",
+        "Each figure is the mean over the pipeline's seeds.",
+        "",
+        *_heldout_table(results),
         "",
         "| measure | " + " | ".join(results) + " |",
         "|---|" + "---|" * len(results),
     ]
+    measures = sorted({m for figures in results.values() for m in figures.values if not m.startswith("heldout_")})
     for measure in measures:
         lines.append(f"| {measure} | " + " | ".join(_fmt(f.mean(measure)) for f in results.values()) + " |")
     lines.append(
         "| training seconds (NLU, mean) | " + " | ".join(f"{statistics.fmean(f.seconds):.0f}" for f in results.values()) + " |"
     )
     if "frontdoor" in results and "stock" in results:
-        ours, stock = results["frontdoor"].mean("heldout_fi_macro_f1"), results["stock"].mean("heldout_fi_macro_f1")
-        if ours is not None and stock is not None and stock < 1:
+        ours, stock = results["frontdoor"].mean("heldout_fi_errors"), results["stock"].mean("heldout_fi_errors")
+        if ours is not None and stock:
             lines += [
                 "",
-                f"Finnish held-out errors (1 − macro-F1): front door {1 - ours:.3f}, stock {1 - stock:.3f} "
-                f"= {(1 - ours) / (1 - stock):.0%} of the stock pipeline's errors.",
+                f"Finnish held-out messages classified wrong: front door {ours:.1f}, stock {stock:.1f} "
+                f"= {ours / stock:.0%} of the stock pipeline's errors.",
             ]
     lines += [
         "",
@@ -229,7 +289,13 @@ def write_report(results: dict[str, Figures], seeds: list[int], folds: int, out:
     report = out / "report.md"
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out / "figures.json").write_text(
-        json.dumps({name: {"values": f.values, "training_seconds": f.seconds} for name, f in results.items()}, indent=2),
+        json.dumps(
+            {
+                "minutes": round(seconds / 60, 1),
+                **{name: {"values": f.values, "training_seconds": f.seconds} for name, f in results.items()},
+            },
+            indent=2,
+        ),
         encoding="utf-8",
     )
     return report
@@ -240,13 +306,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (below 2: skip)")
     parser.add_argument("--pipelines", nargs="+", choices=sorted(PIPELINES), default=["frontdoor", "stock"])
+    parser.add_argument(
+        "--stock-cv", action="store_true", help="the stock pipeline too with every seed and cross-validation (hours)"
+    )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "eval")
     parser.add_argument("--resume", action="store_true", help="reuse seeds whose inputs have not changed since their run")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
-    results = evaluate(args.seeds, args.folds, args.out, args.pipelines, resume=args.resume)
-    report = write_report(results, args.seeds, args.folds, args.out)
+    plan = plans(args.seeds, args.folds, args.pipelines, stock_cv=args.stock_cv)
+    started = time.monotonic()
+    results = evaluate(plan, args.out, resume=args.resume)
+    report = write_report(results, plan, args.out, time.monotonic() - started)
     print(report.read_text(encoding="utf-8"))  # noqa: T201 - the command's output
     return 0
 

@@ -119,13 +119,13 @@ def test_the_weights_are_ready_for_scoring_without_a_copy(storage: LocalModelSto
     loaded = LinearIntentClassifier.load({}, storage, Resource("classifier"), context)
     for model in (classifier._model, loaded._model):
         assert model is not None
-        assert model[-1].coef_.T.flags["C_CONTIGUOUS"]
-    row_major = sio.loads(sio.dumps(loaded._model), trusted=sio.get_untrusted_types(data=sio.dumps(loaded._model)))
-    row_major[-1].coef_ = np.ascontiguousarray(row_major[-1].coef_)
-    message = featurizer.message("haen työpaikkaa kouvolasta")
-    features = LinearIntentClassifier._features(message)
+        assert model.classifier.coef_.T.flags["C_CONTIGUOUS"]
     assert loaded._model is not None
-    np.testing.assert_array_equal(loaded._model.predict_proba(features), row_major.predict_proba(features))
+    message = featurizer.message("haen työpaikkaa kouvolasta")
+    features = loaded._model.matrix(*LinearIntentClassifier._features(message))
+    row_major = np.ascontiguousarray(loaded._model.classifier.coef_)
+    scores = features @ row_major.T + loaded._model.classifier.intercept_
+    np.testing.assert_allclose(loaded._model.classifier.decision_function(features), scores)
 
 
 def test_a_stored_file_with_untrusted_types_is_refused(
@@ -160,8 +160,8 @@ def test_one_intent_is_not_enough_to_train(storage: LocalModelStorage, context: 
     assert message.get("intent")["name"] is None
 
 
-def test_features_are_rasas_sentence_features_in_one_matrix() -> None:
-    """The classifier's own combination equals Rasa's getters (sparse in order, then dense)."""
+def test_features_are_rasas_sentence_features_in_two_matrices() -> None:
+    """The classifier's own combination equals Rasa's getters: the sparse ones in order, the dense ones apart."""
     rng = np.random.default_rng(7)
 
     def sparse(columns: int, rows: int = 1) -> scipy.sparse.coo_matrix:
@@ -179,9 +179,10 @@ def test_features_are_rasas_sentence_features_in_one_matrix() -> None:
     _, rasa_sparse = message.get_sparse_features(TEXT)
     _, rasa_dense = message.get_dense_features(TEXT)
     assert rasa_sparse is not None and rasa_dense is not None
-    expected = scipy.sparse.hstack([rasa_sparse.features, scipy.sparse.csr_matrix(rasa_dense.features)]).toarray()
 
-    features = LinearIntentClassifier._features(message)
+    sparse_features, dense_features = LinearIntentClassifier._features(message)
 
-    assert features is not None and features.shape == (1, 15)
-    np.testing.assert_array_equal(features.toarray(), expected)
+    assert sparse_features is not None and sparse_features.shape == (1, 12)
+    np.testing.assert_array_equal(sparse_features.toarray(), rasa_sparse.features.toarray())
+    assert dense_features is not None
+    np.testing.assert_array_equal(dense_features, rasa_dense.features)

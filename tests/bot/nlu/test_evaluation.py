@@ -5,7 +5,18 @@ from pathlib import Path
 
 import yaml
 
-from bot.nlu.evaluation import PIPELINE_INPUTS, PIPELINES, SEEDED, Figures, evaluate, fingerprint, seeded_config, write_report
+from bot.nlu.evaluation import (
+    PIPELINE_INPUTS,
+    PIPELINES,
+    SEEDED,
+    Figures,
+    Plan,
+    evaluate,
+    fingerprint,
+    plans,
+    seeded_config,
+    write_report,
+)
 
 
 def test_every_trainable_component_gets_the_seed(tmp_path: Path) -> None:
@@ -15,17 +26,31 @@ def test_every_trainable_component_gets_the_seed(tmp_path: Path) -> None:
         assert seeded and all(c["random_seed"] == 7 for c in seeded)
 
 
-def test_the_report_sets_the_pipelines_side_by_side(tmp_path: Path) -> None:
+def test_the_report_sets_the_pipelines_side_by_side_per_held_out_file(tmp_path: Path) -> None:
     ours, stock = Figures(), Figures()
-    for value in (0.96, 0.98):
+    for value, errors in ((0.96, 6.0), (0.98, 4.0)):
         ours.add("heldout_fi_macro_f1", value)
-    for value in (0.90, 0.92):
-        stock.add("heldout_fi_macro_f1", value)
-    ours.seconds, stock.seconds = [100.0, 110.0], [200.0, 220.0]
-    text = write_report({"frontdoor": ours, "stock": stock}, [1, 2], 5, tmp_path).read_text(encoding="utf-8")
-    assert "| heldout_fi_macro_f1 | 0.970 | 0.910 |" in text
-    assert "front door 0.030, stock 0.090 = 33% of the stock pipeline's errors" in text
-    assert (tmp_path / "figures.json").exists()
+        ours.add("heldout_fi_errors", errors)
+        ours.add("cv_macro_f1", value - 0.01)
+    stock.add("heldout_fi_macro_f1", 0.90)
+    stock.add("heldout_fi_errors", 20.0)
+    ours.seconds, stock.seconds = [100.0, 110.0], [1200.0]
+    plan = {"frontdoor": Plan((1, 2), 5), "stock": Plan((1,), 0)}
+    text = write_report({"frontdoor": ours, "stock": stock}, plan, tmp_path, 1800.0).read_text(encoding="utf-8")
+    assert "| tests/nlu/heldout_fi.yml |" in text
+    assert "| frontdoor | 0.970 | 5.0 |" in text
+    assert "| stock | 0.900 | 20.0 |" in text
+    assert "| cv_macro_f1 | 0.960 | – |" in text
+    assert "front door 5.0, stock 20.0 = 25% of the stock pipeline's errors" in text
+    assert "- stock: 1 seed(s) [1], held-out files only" in text
+    assert "- the whole run: 30.0 minutes" in text
+    assert json.loads((tmp_path / "figures.json").read_text(encoding="utf-8"))["minutes"] == 30.0
+
+
+def test_by_default_the_stock_pipeline_runs_one_seed_on_the_held_out_files_only() -> None:
+    default = plans([1, 2, 3], 5, ["frontdoor", "stock"], stock_cv=False)
+    assert default == {"frontdoor": Plan((1, 2, 3), 5), "stock": Plan((1,), 0)}
+    assert plans([1, 2, 3], 5, ["frontdoor", "stock"], stock_cv=True)["stock"] == Plan((1, 2, 3), 5)
 
 
 def test_fingerprint_covers_config_and_folds(tmp_path: Path) -> None:
@@ -52,7 +77,7 @@ def test_resume_reuses_a_run_whose_inputs_are_unchanged(tmp_path: Path) -> None:
     saved = {"fingerprint": fingerprint(config, 0), "values": values, "seconds": 123.0}
     (run / "figures.json").write_text(json.dumps(saved), encoding="utf-8")
     # Had it trained, this would take minutes and overwrite figures.json.
-    results = evaluate([1], 0, tmp_path, ["frontdoor"], resume=True)
+    results = evaluate({"frontdoor": Plan((1,), 0)}, tmp_path, resume=True)
     assert results["frontdoor"].mean("heldout_fi_macro_f1") == 0.97
     assert results["frontdoor"].seconds == [123.0]
     assert json.loads((run / "figures.json").read_text(encoding="utf-8")) == saved

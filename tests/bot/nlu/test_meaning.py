@@ -1,0 +1,109 @@
+"""The sentence encoder in the pipeline: its featurizer, the classifier's meaning block, and a trained model offline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.classifier import LinearIntentClassifier
+from bot.nlu.encoder import DIMENSION, shared_encoder
+from bot.nlu.meaning import SentenceEncoderFeaturizer
+from bot.settings import PROJECT_ROOT
+
+# Finnish examples only: the meaning block alone must carry English and Swedish to the same needs.
+EXAMPLES = {
+    "need_job_search": ["etsin töitä", "haen työpaikkaa", "olen työtön ja etsin työtä", "mistä löytäisin töitä"],
+    "need_recruitment": ["etsimme uutta työntekijää", "tarvitsemme kuljettajia", "haemme hitsaajaa", "yritys palkkaa"],
+    "greet": ["hei", "moi", "terve", "hyvää päivää"],
+}
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalModelStorage:
+    return LocalModelStorage(tmp_path)
+
+
+@pytest.fixture
+def context() -> ExecutionContext:
+    return ExecutionContext(GraphSchema({}), "meaning")
+
+
+def featurizer(storage: LocalModelStorage, context: ExecutionContext) -> SentenceEncoderFeaturizer:
+    return SentenceEncoderFeaturizer.create({}, storage, Resource("meaning"), context)
+
+
+def test_each_message_gets_the_encoders_sentence_vector(storage: LocalModelStorage, context: ExecutionContext) -> None:
+    message, empty = Message.build(text="haluan töihin satamaan"), Message(data={TEXT: ""})
+    featurizer(storage, context).process([message, empty])
+    (feature,) = message.features
+    assert (feature.type, feature.attribute, feature.features.shape) == (FEATURE_TYPE_SENTENCE, TEXT, (1, DIMENSION))
+    np.testing.assert_array_equal(feature.features[0], shared_encoder().queries(["haluan töihin satamaan"])[0])
+    assert empty.features == []
+
+
+def test_a_bad_thread_count_is_refused_with_what_to_set() -> None:
+    with pytest.raises(ValueError, match="threads must be a whole number"):
+        SentenceEncoderFeaturizer.validate_config({"threads": 0})
+
+
+def test_the_meaning_block_alone_carries_other_languages_to_the_right_need(
+    storage: LocalModelStorage, context: ExecutionContext
+) -> None:
+    data = TrainingData([Message.build(text=t, intent=i) for i, texts in EXAMPLES.items() for t in texts])
+    encoder = featurizer(storage, context)
+    encoder.process_training_data(data)
+    classifier = LinearIntentClassifier.create({}, storage, Resource("classifier"), context)
+    classifier.train(data)
+    loaded = LinearIntentClassifier.load({}, storage, Resource("classifier"), context)
+    expected = {"I am looking for a job": "need_job_search", "vi söker nya anställda": "need_recruitment", "hejsan": "greet"}
+    for text, intent in expected.items():
+        message = Message.build(text=text)
+        encoder.process([message])
+        loaded.process([message])
+        assert message.get("intent")["name"] == intent, text
+    assert loaded._model is not None and loaded._model.meaning is not None
+    block = loaded._model.meaning.transform(np.asarray(shared_encoder().queries(["etsin töitä"]), dtype=np.float64))
+    assert np.linalg.norm(block.toarray()) == pytest.approx(loaded._model.meaning.weight)
+    np.testing.assert_allclose(
+        loaded._model.meaning.mean, shared_encoder().queries([t for ts in EXAMPLES.values() for t in ts]).mean(axis=0), atol=1e-6
+    )
+
+
+PARSE = """
+import asyncio, json, sys
+from rasa.core.agent import Agent
+agent = Agent.load(sys.argv[1])
+parsed = asyncio.run(agent.parse_message(sys.argv[2]))
+print(json.dumps({"intent": parsed["intent"]["name"], "confidence": parsed["intent"]["confidence"]}))
+"""
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux's unshare is needed to take the network away")
+def test_the_trained_model_loads_and_parses_in_a_fresh_process_without_a_network() -> None:
+    model = PROJECT_ROOT / "models" / "frontdoor.tar.gz"
+    assert model.exists(), "make setup trains models/frontdoor.tar.gz before the tests"
+    result = subprocess.run(
+        ["unshare", "--net", sys.executable, "-c", PARSE, str(model), "haluaisin töihin satamaan, mistä aloittaisin?"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT_ROOT,
+        env={"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false", "HOME": str(PROJECT_ROOT / "var")},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    parsed = json.loads(result.stdout.strip().splitlines()[-1])
+    assert parsed["intent"] in {"need_job_search", "need_competence_path"}
+    assert parsed["confidence"] > 0.3
