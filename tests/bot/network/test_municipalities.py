@@ -27,6 +27,9 @@ def test_all_current_municipalities_are_known(municipalities: Municipalities) ->
         ("Haukiputaalla", "Oulu", "Haukipudas"),
         ("Kuusankoski", "Kouvola", "Kuusankoski"),
         ("Helsingfors", "Helsinki", None),
+        ("Tammisaari", "Raasepori", "Tammisaari"),
+        ("Tenhola", "Raasepori", "Tenhola"),
+        ("Koivulahdella", "Mustasaari", "Koivulahti"),
     ],
 )
 def test_a_typed_place_becomes_the_current_municipality(
@@ -58,6 +61,19 @@ SWEDISH = [
     ("Kotkas", "Kotka", None),
     ("Borgås", "Porvoo", None),
     ("Strömfors", "Loviisa", "Strömfors"),
+    ("Ekenäs", "Raasepori", "Ekenäs"),
+    ("i Karis", "Raasepori", "Karis"),
+    ("Pojo", "Raasepori", "Pojo"),
+    ("Raseborg", "Raasepori", None),
+    ("Ingå", "Inkoo", None),
+    ("Nagu", "Parainen", "Nagu"),
+    ("Kimito", "Kemiönsaari", "Kimito"),
+    ("Bjärnå", "Salo", "Bjärnå"),
+    ("Jeppo", "Uusikaarlepyy", "Jeppo"),
+    ("Oravais", "Vöyri", "Oravais"),
+    ("Lappfjärd", "Kristiinankaupunki", "Lappfjärd"),
+    ("Esse", "Pedersören kunta", "Esse"),
+    ("Kelviå", "Kokkola", "Kelviå"),
 ]
 
 
