@@ -88,6 +88,32 @@ def _errors(folder: Path) -> int:
     return len(json.loads(errors.read_text(encoding="utf-8"))) if errors.exists() else 0
 
 
+# Confidence thresholds of the clarifying fallback whose effect the report shows.
+FALLBACK_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
+
+
+def fallback_figures(folder: Path) -> dict[str, float]:
+    """What the clarifying fallback would do at each threshold, from a test's predictions and confidences.
+
+    ``caught``: the share of wrong guesses below the threshold (the bot asks instead of guessing wrong);
+    ``delayed``: the share of right guesses below it (the bot asks although it knew).
+    """
+
+    def confidences(name: str) -> list[float]:
+        path = folder / name
+        rows = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+        return [float(row["intent_prediction"]["confidence"] or 0.0) for row in rows]
+
+    wrong, right = confidences("intent_errors.json"), confidences("intent_successes.json")
+    figures: dict[str, float] = {}
+    for threshold in FALLBACK_THRESHOLDS:
+        if wrong:
+            figures[f"fallback_{threshold:.1f}_caught"] = sum(c < threshold for c in wrong) / len(wrong)
+        if right:
+            figures[f"fallback_{threshold:.1f}_delayed"] = sum(c < threshold for c in right) / len(right)
+    return figures
+
+
 def _entity_f1(folder: Path, entity: str) -> float | None:
     for name in ENTITY_REPORTS:
         report = folder / name
@@ -161,10 +187,12 @@ def _run_seed(name: str, seed: int, folds: int, run: Path) -> tuple[dict[str, fl
             "--cross-validation",
             "--folds",
             str(folds),
+            "--successes",
             "--out",
             str(folder),
         )
         values["cv_macro_f1"] = _macro_f1(folder / "intent_report.json")
+        values.update(fallback_figures(folder))
     return values, seconds
 
 

@@ -118,14 +118,15 @@ def test_the_weights_are_ready_for_scoring_without_a_copy(storage: LocalModelSto
     classifier, featurizer = trained(storage, context)
     loaded = LinearIntentClassifier.load({}, storage, Resource("classifier"), context)
     for model in (classifier._model, loaded._model):
-        assert model is not None
-        assert model.classifier.coef_.T.flags["C_CONTIGUOUS"]
-    assert loaded._model is not None
-    message = featurizer.message("haen työpaikkaa kouvolasta")
-    features = loaded._model.matrix(*LinearIntentClassifier._features(message))
-    row_major = np.ascontiguousarray(loaded._model.classifier.coef_)
-    scores = features @ row_major.T + loaded._model.classifier.intercept_
-    np.testing.assert_allclose(loaded._model.classifier.decision_function(features), scores)
+        assert model is not None and model.words is not None
+        assert model.words.classifier.coef_.T.flags["C_CONTIGUOUS"]
+    assert loaded._model is not None and loaded._model.words is not None
+    words = loaded._model.words
+    sparse, _ = LinearIntentClassifier._features(featurizer.message("haen työpaikkaa kouvolasta"))
+    assert sparse is not None
+    features = words.tfidf.transform(sparse)
+    scores = features @ np.ascontiguousarray(words.classifier.coef_).T + words.classifier.intercept_
+    np.testing.assert_allclose(words.classifier.decision_function(features), scores)
 
 
 def test_a_stored_file_with_untrusted_types_is_refused(

@@ -12,6 +12,7 @@ from bot.nlu.evaluation import (
     Figures,
     Plan,
     evaluate,
+    fallback_figures,
     fingerprint,
     plans,
     seeded_config,
@@ -81,3 +82,18 @@ def test_resume_reuses_a_run_whose_inputs_are_unchanged(tmp_path: Path) -> None:
     assert results["frontdoor"].mean("heldout_fi_macro_f1") == 0.97
     assert results["frontdoor"].seconds == [123.0]
     assert json.loads((run / "figures.json").read_text(encoding="utf-8")) == saved
+
+
+def test_the_fallback_figures_are_the_shares_of_wrong_and_right_guesses_below_each_threshold(tmp_path: Path) -> None:
+    def rows(*confidences: float) -> str:
+        return json.dumps(
+            [{"text": "x", "intent": "a", "intent_prediction": {"name": "b", "confidence": c}} for c in confidences]
+        )
+
+    (tmp_path / "intent_errors.json").write_text(rows(0.1, 0.25, 0.35, 0.9), encoding="utf-8")
+    (tmp_path / "intent_successes.json").write_text(rows(0.28, 0.6, 0.8, 0.95, 0.99), encoding="utf-8")
+    figures = fallback_figures(tmp_path)
+    assert figures["fallback_0.3_caught"] == 0.5
+    assert figures["fallback_0.3_delayed"] == 0.2
+    assert figures["fallback_0.6_caught"] == 0.75
+    assert figures["fallback_0.2_delayed"] == 0.0

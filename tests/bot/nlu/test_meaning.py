@@ -73,12 +73,38 @@ def test_the_meaning_block_alone_carries_other_languages_to_the_right_need(
         encoder.process([message])
         loaded.process([message])
         assert message.get("intent")["name"] == intent, text
-    assert loaded._model is not None and loaded._model.meaning is not None
-    block = loaded._model.meaning.transform(np.asarray(shared_encoder().queries(["etsin töitä"]), dtype=np.float64))
-    assert np.linalg.norm(block.toarray()) == pytest.approx(loaded._model.meaning.weight)
-    np.testing.assert_allclose(
-        loaded._model.meaning.mean, shared_encoder().queries([t for ts in EXAMPLES.values() for t in ts]).mean(axis=0), atol=1e-6
-    )
+    assert loaded._model is not None and loaded._model.meaning is not None and loaded._model.words is None
+    meaning = loaded._model.meaning
+    row = meaning.matrix(np.asarray(shared_encoder().queries(["etsin töitä"]), dtype=np.float64))
+    assert np.linalg.norm(row) == pytest.approx(1.0)
+    vectors = shared_encoder().queries([t for ts in EXAMPLES.values() for t in ts])
+    np.testing.assert_allclose(meaning.mean, vectors.mean(axis=0), atol=1e-6)
+
+
+def test_with_both_views_the_probabilities_are_blended_by_the_meanings_share(
+    storage: LocalModelStorage, context: ExecutionContext
+) -> None:
+    from tests.bot.nlu.test_classifier import Featurizer  # noqa: PLC0415 - the word features of the classifier's tests
+
+    data = TrainingData([Message.build(text=t, intent=i) for i, texts in EXAMPLES.items() for t in texts])
+    words = Featurizer(storage, context)
+    words.fit(data)
+    encoder = featurizer(storage, context)
+    encoder.process_training_data(data)
+    classifier = LinearIntentClassifier.create({"meaning_share": 0.25}, storage, Resource("both"), context)
+    classifier.train(data)
+    message = words.message("etsin töitä kotkasta")
+    encoder.process([message])
+    classifier.process([message])
+    model = classifier._model
+    assert model is not None and model.words is not None and model.meaning is not None
+    sparse, dense = LinearIntentClassifier._features(message)
+    assert sparse is not None and dense is not None
+    blended = 0.75 * model.words.probabilities(sparse) + 0.25 * model.meaning.probabilities(dense)
+    ranking = {entry["name"]: entry["confidence"] for entry in message.get("intent_ranking")}
+    for name, value in zip(model.classes, blended[0], strict=True):
+        assert ranking[str(name)] == pytest.approx(value)
+    assert message.get("intent")["name"] == "need_job_search"
 
 
 PARSE = """
