@@ -6,7 +6,7 @@ each municipality with the place as the customer named it (``place_named``:
 "Haukiputaalla" → Haukipudas, a former municipality of Oulu with an area of
 its own; "Kouvolassa" → Kouvola),
 compound parts for sector compounds ("metsäkoneenkuljettajaksi" →
-bioeconomy), spaCy's ``LIKE_EMAIL`` checked by email-validator, and
+bioeconomy), the head of Swedish compounds ("bilverkstaden" → technology), spaCy's ``LIKE_EMAIL`` checked by email-validator, and
 phonenumbers' matcher for Finnish phone numbers.
 """
 
@@ -25,12 +25,43 @@ from spacy.tokens import Doc, Token
 from bot.contact import check_email
 from bot.network.municipalities import Municipalities, fold
 from bot.nlu.morphology import FinnishMorphology
-from bot.nlu.sectors import NOT_SECTORS, SECTOR_HEADS, SECTOR_WORDS_FILE
+from bot.nlu.sectors import NOT_SECTORS, SECTOR_HEADS, SECTOR_WORDS_FILE, swedish_words
 
 # The entity beside each ``municipality``: the place as named, a former municipality's own name.
 PLACE_NAMED = "place_named"
 # Sector words this short are matched only as whole words, not as compound parts.
 MIN_COMPOUND_PART = 4
+# A Swedish sector word ends a compound ("bilverkstad") only if it is this long: not "el" or "bil".
+MIN_SWEDISH_HEAD = 5
+# The shortest modifier before a Swedish head ("elfirma" has "el").
+MIN_SWEDISH_MODIFIER = 2
+# Swedish endings a sector word may carry: definite, plural, genitive ("verkstaden", "butikerna", "hamnens").
+SWEDISH_SUFFIXES = (
+    "arnas",
+    "ernas",
+    "ornas",
+    "arna",
+    "erna",
+    "orna",
+    "ens",
+    "ets",
+    "na",
+    "en",
+    "et",
+    "ar",
+    "er",
+    "or",
+    "n",
+    "t",
+    "s",
+)
+MIN_SWEDISH_STEM = 3
+# English sector words that are everyday Swedish words ("vi driver en restaurang": we run a restaurant),
+# not sector words in a message with one of the Swedish words below.
+SWEDISH_HOMOGRAPHS = frozenset({"driver", "port"})
+SWEDISH_MARKERS = frozenset(
+    {"och", "är", "jag", "vi", "ni", "ett", "på", "för", "som", "inte", "har", "med", "av", "det", "vill", "söker", "hej"}
+)
 
 
 def _is_acronym(word: str) -> bool:
@@ -63,9 +94,11 @@ class EntityFinder:
         heads: frozenset[str] = frozenset(),
         *,
         named: dict[str, str] | None = None,
+        swedish: frozenset[str] = frozenset(),
     ):
         """``places``: every spelling → its current municipality; ``named``: every spelling → the
-        place it names (a former municipality's own name, else the current municipality's)."""
+        place it names (a former municipality's own name, else the current municipality's);
+        ``swedish``: the sector words that are Swedish (compounds end in them)."""
         self._morphology = morphology
         self._not_sectors = frozenset(fold(w) for w in not_sectors)
         self._heads = frozenset(fold(w) for w in heads)
@@ -84,6 +117,15 @@ class EntityFinder:
         self._sector_lookup = {
             fold(morphology.analyse(w).lemma): s for w, s in sector_words.items() if " " not in w and w not in self._acronyms
         }
+        # Words Voikko knows are Finnish: a Swedish word does not begin them ("gård" is not in "gardiini").
+        only_swedish = {w for w in swedish if not any(o != w and fold(o) == fold(w) for o in sector_words)}
+        self._finnish_lookup = {
+            fold(morphology.analyse(w).lemma): s
+            for w, s in sector_words.items()
+            if " " not in w and w not in self._acronyms and w not in only_swedish
+        }
+        # Swedish words as written, for the Swedish endings and the heads of compounds.
+        self._swedish_lookup = {fold(w): s for w, s in sector_words.items() if w in swedish and " " not in w}
         self._emails = Matcher(self._nlp.vocab)
         self._emails.add("email", [[{"LIKE_EMAIL": True}]])
 
@@ -101,7 +143,8 @@ class EntityFinder:
         not_sectors = frozenset(str(w) for w in words.pop(NOT_SECTORS, []))
         heads = frozenset(str(w) for w in words.pop(SECTOR_HEADS, []))
         sector_words = {str(word): sector for sector, vocabulary in words.items() for word in vocabulary}
-        return cls(morphology, places, sector_words, not_sectors, heads, named=named)
+        swedish = swedish_words(sector_words_file)
+        return cls(morphology, places, sector_words, not_sectors, heads, named=named, swedish=swedish)
 
     def _lemmatised(self, text: str) -> Doc:
         doc = self._nlp.make_doc(text)
@@ -118,17 +161,62 @@ class EntityFinder:
         analysis = self._morphology.analyse(text)
         if fold(analysis.lemma) in self._not_sectors:
             return None
+        lookup = self._finnish_lookup if analysis.known else self._sector_lookup
         beginnings = [analysis.lemma[:i] for i in range(len(analysis.lemma), MIN_COMPOUND_PART - 1, -1)]
         for part in [*beginnings, *analysis.parts]:
-            sector = self._sector_lookup.get(fold(part))
+            sector = lookup.get(fold(part))
             if sector and len(part) >= MIN_COMPOUND_PART:
                 return sector
+        return None
+
+    @staticmethod
+    def _swedish_stems(word: str) -> list[str]:
+        """``word`` and what it may be without a Swedish ending ("snickarna" → "snickare", "daghemmet" → "daghem")."""
+        stems = [word]
+        for suffix in SWEDISH_SUFFIXES:
+            stem = word[: -len(suffix)]
+            if word.endswith(suffix) and len(stem) >= MIN_SWEDISH_STEM:
+                stems += [stem, f"{stem}e", f"{stem}a"]
+                if stem[-1] == stem[-2]:
+                    stems.append(stem[:-1])
+        return stems
+
+    def _swedish_sector(self, text: str) -> str | None:
+        """The sector of a word Voikko does not know, read as Swedish.
+
+        A listed Swedish word with a Swedish ending ("verkstaden", "snickarna")
+        first; then the head of a compound, the longest listed Swedish word it
+        ends in ("lunchrestaurangen" → hospitality). Swedish compounds are
+        head-final: the head names what the workplace is, so it wins over a
+        modifier of another sector ("handelsträdgård" is a garden, bioeconomy).
+        """
+        stems = self._swedish_stems(fold(text))
+        if self._not_sectors.intersection(stems):
+            return None
+        for stem in stems:
+            if stem in self._swedish_lookup:
+                return self._swedish_lookup[stem]
+        heads = [
+            stem[i:]
+            for stem in stems
+            for i in range(MIN_SWEDISH_MODIFIER, len(stem) - MIN_SWEDISH_HEAD + 1)
+            if stem[i:] in self._swedish_lookup
+        ]
+        if heads:
+            return self._swedish_lookup[max(heads, key=len)]
         return None
 
     def _word_sector(self, text: str) -> str | None:
         """The sector of one word; a hyphenated word by its parts ("IT-tukeen", "backend-kehittäjä")."""
         if text in self._acronyms:
             return self._acronyms[text]
+        unknown = not self._morphology.analyse(text).known
+        if unknown and fold(text).startswith(tuple(self._not_sectors)):
+            return None  # "vardagen" begins like "vård" but is not care
+        if unknown and len(text) >= MIN_SWEDISH_STEM and text.replace("-", "").isalpha():
+            sector = self._swedish_sector(text)
+            if sector:
+                return sector
         if "-" in text.strip("-"):
             for part in text.strip("-").split("-"):
                 sector = self._acronyms.get(part) or self._sector_lookup.get(fold(part))
@@ -187,12 +275,15 @@ class EntityFinder:
         found: list[Found] = []
         sectors: list[tuple[str, int, int]] = []
         taken: set[int] = set()
+        swedish = any(token.lower_ in SWEDISH_MARKERS for token in doc)
         matches = sorted(self._phrases(doc), key=lambda m: (m[1] - m[2], m[1]))
         for match_id, start, end in matches:
             if taken & set(range(start, end)):
                 continue
             entity, value, *named = self._nlp.vocab.strings[match_id].split("|")
             taken |= set(range(start, end))
+            if swedish and entity == "sector" and doc[start:end].text.lower() in SWEDISH_HOMOGRAPHS:
+                continue
             if entity == "sector":
                 sectors.append((value, start, end))
                 continue

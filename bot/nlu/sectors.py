@@ -20,9 +20,27 @@ SECTOR_WORDS_FILE = DATA_DIR / "sector_words.yml"
 NOT_SECTORS = "not_sectors"
 # Key of the nouns that end a sector's name ("paper mill", "care home", "IT support").
 SECTOR_HEADS = "heads"
+# The comment that starts a sector's Swedish words; "# Finnish" and "# English" start the others.
+SWEDISH_HEADING = "# Swedish"
+LANGUAGE_HEADINGS = frozenset({"# Finnish", "# English", SWEDISH_HEADING})
 # Typos are forgiven in words at least this long, at this similarity (0–100).
 FUZZY_MIN_LENGTH = 5
 FUZZY_CUTOFF = 85
+
+
+def swedish_words(path: Path = SECTOR_WORDS_FILE) -> frozenset[str]:
+    """The words listed under a "# Swedish" heading: Swedish compounds are matched by their head too."""
+    words: set[str] = set()
+    swedish = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if not line.startswith((" ", "#")) and stripped.endswith(":"):
+            swedish = False  # a new sector
+        elif stripped in LANGUAGE_HEADINGS:
+            swedish = stripped == SWEDISH_HEADING
+        elif swedish and stripped.startswith("- "):
+            words.add(str(yaml.safe_load(stripped[2:])))
+    return frozenset(words)
 
 
 class SectorMatcher:

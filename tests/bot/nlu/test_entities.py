@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.entities import EntityFinder
+from bot.nlu.morphology import FinnishMorphology
+from bot.nlu.sectors import swedish_words
 
 
 def _entities(finder: EntityFinder, text: str) -> list[tuple[str, str, str]]:
@@ -131,3 +133,93 @@ def test_each_municipality_named_has_its_own_place(finder: EntityFinder) -> None
         ("municipality", "Oulu", "Haukiputaalla"),
         ("place_named", "Haukipudas", "Haukiputaalla"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Vi är en bilverkstad i Ekenäs", ("technology", "bilverkstad")),
+        ("Vår lunchrestaurang behöver en kock", ("hospitality", "lunchrestaurang")),
+        ("Jag jobbar på en livsmedelsbutik", ("commerce", "livsmedelsbutik")),
+        ("Jag jobbar i järnhandeln", ("commerce", "järnhandeln")),
+        ("Centrallagret behöver folk", ("logistics", "Centrallagret")),
+        ("Vi är en elektrikerfirma", ("technology", "elektrikerfirma")),
+        ("Fordonsmekanikerna behöver utbildning", ("technology", "Fordonsmekanikerna")),
+    ],
+)
+def test_a_swedish_compound_is_named_by_its_head(finder: EntityFinder, text: str, expected: tuple[str, str]) -> None:
+    assert _sectors(finder, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Vi driver en handelsträdgård", ("bioeconomy", "handelsträdgård")),  # a garden, not commerce
+        ("Städarna på sjukhusen", ("hospitality", "Städarna")),
+    ],
+)
+def test_the_swedish_head_wins_over_a_modifier_of_another_sector(
+    finder: EntityFinder, text: str, expected: tuple[str, str]
+) -> None:
+    assert _sectors(finder, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Daghemmet behöver en barnskötare", ("social_health", "Daghemmet")),
+        ("Sjukskötarna på hälsocentralen", ("social_health", "Sjukskötarna")),
+        ("Restaurangen söker servitörer", ("hospitality", "Restaurangen")),
+        ("Hon jobbar inom hemvården", ("social_health", "hemvården")),
+        ("Snickaren behöver en lärling", ("construction", "Snickaren")),
+        ("Mitt städbolag söker personal", ("hospitality", "städbolag")),
+        ("Vi söker kökspersonal", ("hospitality", "kökspersonal")),
+        ("ett litet mjukvaruföretag", ("ict", "mjukvaruföretag")),
+        ("Vår elfirma har två lärlingar", ("technology", "elfirma")),
+        ("Jag vill jobba inom e-handeln", ("ict", "e-handeln")),
+        ("Lokalvårdarna behöver utbildning", ("hospitality", "Lokalvårdarna")),
+    ],
+)
+def test_swedish_sector_words_with_their_endings(finder: EntityFinder, text: str, expected: tuple[str, str]) -> None:
+    assert _sectors(finder, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Swedish: short words are no heads ("el", "bil"), and what only begins like a sector word
+        "Vi har en bil och el i huset",
+        "Hur fungerar läroavtal i vardagen?",
+        "Jag hamnade i en svår situation",
+        "Vårdnadshavaren måste skriva under",
+        "Vi driver ett familjeföretag",  # "driver" is "run", not an English driver
+        # Finnish spoken forms and typos Voikko does not know, and Finnish words that end like Swedish ones
+        "mä tarttisin semmosta duunii",
+        "olis kiva saada hommii jostain",
+        "kaverin firmaan haettas tyyppii",
+        "työttömyyskassa ei maksa",
+        # English
+        "I need help restoring my account",
+        "the villagers struck a deal",
+    ],
+)
+def test_no_sector_from_words_that_only_end_or_begin_like_one(finder: EntityFinder, text: str) -> None:
+    assert _sectors(finder, text) == []
+
+
+def test_english_driver_is_still_a_driver(finder: EntityFinder) -> None:
+    assert _sectors(finder, "I work as a driver") == [("logistics", "driver")]
+
+
+def test_a_swedish_word_does_not_begin_a_finnish_one(morphology: FinnishMorphology) -> None:
+    # "reklam" (advertising) is Swedish; "reklamaatio" (a complaint) is a Finnish word Voikko knows.
+    finder = EntityFinder(morphology, {}, {"reklam": "commerce", "metsä": "bioeconomy"}, swedish=frozenset({"reklam"}))
+    assert _sectors(finder, "tein reklamaation") == []
+    assert _sectors(finder, "metsäkoneita") == [("bioeconomy", "metsäkoneita")]
+    assert _sectors(finder, "reklambyrån") == [("commerce", "reklambyrån")]
+
+
+def test_swedish_words_are_read_from_their_heading() -> None:
+    swedish = swedish_words()
+    assert {"verkstad", "restaurang", "äldreboende", "butik", "hemvård"} <= swedish
+    assert not {"varasto", "warehouse", "ravintola", "restaurant"} & swedish
