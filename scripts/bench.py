@@ -13,7 +13,8 @@ Front-door users go through the whole intake (need, consent, name, email, phone,
 confirmation: 7 turns, one case each); stock users through the mood bot's dialogue (5 turns).
 Reported: turn latency p50/p95/p99, turns per second, case-to-mentor-notification latency
 p50/p95 (from the register: created → email delivered), and the peak memory (VmHWM) of each
-process. Figures go to reports/bench-conversations.json and a chart beside it.
+process, and the sentence encoder's cost alone (one message's encoding, its share of a turn, the
+memory it adds to a process). Figures go to reports/bench-conversations.json and a chart beside it.
 """
 
 from __future__ import annotations
@@ -274,6 +275,38 @@ def notification_latencies(database_url: str, since: datetime) -> list[float]:
     return [(moment(delivered) - moment(created)).total_seconds() for created, delivered in rows]
 
 
+ENCODER_COST = """
+import json, sys, time
+def rss():
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS:")) / 1024
+from bot.nlu.encoder import E5Encoder, shared_encoder
+import numpy
+before = rss()
+engine = shared_encoder(1)._engine
+encoder = E5Encoder(engine, remembered=0)  # nothing remembered: every message costs a full encoding
+times = []
+for _ in range(20):
+    for text in json.loads(sys.argv[1]):
+        started = time.perf_counter()
+        encoder.queries([text])
+        times.append((time.perf_counter() - started) * 1000)
+added = rss() - before  # after use: the weights are mapped in as they are first read
+times.sort()
+print(json.dumps({"memory_added_mb": round(added, 1), "ms_p50": round(times[len(times) // 2], 2),
+                  "ms_p95": round(times[int(len(times) * 0.95)], 2), "messages": len(times)}))
+"""
+
+
+def encoder_cost(script: Sequence[str]) -> dict[str, Any]:
+    """The sentence encoder alone, in a fresh process on one thread: the memory loading it adds, and
+    the time of one message's encoding with nothing remembered (in a server, repeated texts cost nothing)."""
+    texts = [t.format(email="bench.user@example.org") for t in script if not t.startswith("/")]
+    result = subprocess.run(
+        [sys.executable, "-c", ENCODER_COST, json.dumps(texts)], cwd=PROJECT, capture_output=True, text=True, check=True
+    )
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
 def chart(figures: dict[str, Any], path: Path) -> None:
     loads = list(figures["loads"])
     fig, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4))
@@ -398,6 +431,12 @@ def main() -> int:
         if theirs is not None:
             memory["stock rasa"] = peak_memory_mb(theirs.pid)
         figures["peak_memory_mb"] = memory
+        figures["encoder"] = encoder_cost(OURS)
+        realistic = figures["loads"].get("realistic", {}).get("frontdoor", {})
+        for q in ("p50", "p95"):
+            turn = realistic.get("latency_ms", {}).get(q)
+            if turn:
+                figures["encoder"][f"share_of_turn_{q}"] = round(figures["encoder"]["ms_p50"] / float(turn), 3)
     finally:
         for process in (ours, theirs):
             if process is not None and process.poll() is None:

@@ -85,13 +85,15 @@ class E5Encoder:
         with self._lock:
             missing = [i for i, text in enumerate(texts) if not self._recall(kind, text, out, i)]
             unique = list(dict.fromkeys(texts[i] for i in missing))
+            encoded: dict[str, Vectors] = {}
             for start in range(0, len(unique), BATCH):
                 batch = unique[start : start + BATCH]
                 vectors = np.asarray(self._engine.encode(batch, kind == QUERY), dtype=np.float32).reshape(len(batch), -1)
-                for text, vector in zip(batch, vectors, strict=True):
-                    self._remember(kind, text, vector)
+                encoded.update(zip(batch, vectors, strict=True))
+            for text, vector in encoded.items():
+                self._remember(kind, text, vector)
             for i in missing:
-                out[i] = self._memory[(kind, texts[i])]
+                out[i] = encoded[texts[i]]
         return out
 
     def _recall(self, kind: str, text: str, out: Vectors, row: int) -> bool:
@@ -103,6 +105,8 @@ class E5Encoder:
         return True
 
     def _remember(self, kind: str, text: str, vector: Vectors) -> None:
+        if self._remembered <= 0:
+            return
         self._memory[(kind, text)] = vector
         if len(self._memory) > self._remembered:
             self._memory.popitem(last=False)

@@ -70,3 +70,11 @@ def test_the_shared_encoder_is_one_per_process_and_leaves_the_thread_setting_alo
     before = os.environ.get("OMP_NUM_THREADS")
     assert shared_encoder(2) is shared_encoder(1)
     assert os.environ.get("OMP_NUM_THREADS") == before
+
+
+def test_an_encoder_that_remembers_nothing_encodes_every_time(engine: E5Engine) -> None:
+    counting = CountingEngine(engine)
+    encoder = E5Encoder(counting, remembered=0)
+    first, second = encoder.queries(["joo"]), encoder.queries(["joo"])
+    assert counting.encoded == ["joo", "joo"]
+    np.testing.assert_array_equal(first, second)
