@@ -1,16 +1,26 @@
 """Drafting a competence path: the network's offerings that fit a case, from more than one partner.
 
-Ranking is lexical (BM25L of ``rank_bm25``) over Voikko base forms and compound
-parts, so "logistiikkaan", "logistiikan" and "satamalogistiikka" meet
-"logistiikka"; English words are matched as written. The words are weighed
-together with what the case already says: the need (an offering must answer
-it), the sector, the customer's area (or online) and language.
+Offerings are ranked by the customer's words and by what they mean. Words:
+BM25L (``rank_bm25``) over Voikko base forms and compound parts, so
+"logistiikkaan", "logistiikan" and "satamalogistiikka" meet "logistiikka";
+Swedish and English words are matched as written. Meaning: the sentence
+encoder's similarity between the customer's words and each offering's title,
+summary and keywords (:mod:`bot.paths.meaning`), so "haluan töihin satamaan"
+finds port logistics without a shared word. Each is scaled to the catalogue
+(the best offering 1) and the two are summed with weights; without an encoder
+the words carry both weights. They are weighed together with what the case
+already says: the need (an offering must answer it, and the need's own
+service for anyone counts extra), the sector, the customer's area (or
+online) and language. Some offerings are never for some customers: training
+for a workplace's instructors is not for an individual, nor apprenticeship
+training for one who did not ask about apprenticeship.
 
 A path then prefers partners the customer would not have found from one door:
 the second pick comes from another partner when one fits nearly as well, an
 employer's apprenticeship gets workplace-instructor training beside it, and
 an individual's path is ordered short first (a course or guidance, then a
-programme).
+programme). A third or fourth step is shown only if it fits nearly as well as
+the first: two good steps are better than two and a filler.
 """
 
 from __future__ import annotations
@@ -31,23 +41,30 @@ from bot.network.loading import load_network
 from bot.network.model import Network
 from bot.network.municipalities import Municipalities
 from bot.network.needs import Taxonomy, load_taxonomy
+from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.lemmas import open_morphology
 from bot.nlu.morphology import Analysis
 from bot.nlu.sectors import SectorMatcher
 from bot.paths.catalogue import load_catalogue, synced_path
+from bot.paths.meaning import OfferingMeanings
 from bot.paths.offerings import Catalogue, Offering, in_language
 
 logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
-# Weights of the parts of an offering's score.
-WORDS_WEIGHT = 2.0
+# Weights of the parts of an offering's score (docs/paths.md: how they were chosen).
+WORDS_WEIGHT = 1.0  # the customer's words (BM25L), the best offering's 1
+MEANING_WEIGHT = 2.5  # what they mean (sentence vectors), the closest offering's 1, the farthest's 0
+OWN_SERVICE = 2.0  # the need's own service for anyone (see _own_service)
 SECTOR_MATCH = 1.0
 SECTOR_MISMATCH = -1.5
 ELSEWHERE = -2.0  # held on site outside the customer's area
 NOT_IN_LANGUAGE = -1.0  # not taught in the customer's language
 OTHER_PARTNER = 0.6  # a second partner on the path
 COMPANION = 0.8  # instructor training beside an apprenticeship
+# A third or fourth step is shown only when it scores within this of the path's first.
+SHOWN_WITHIN = 1.0
+MIN_SUGGESTIONS = 2
 # Path order of an individual: first steps, then programmes.
 _STEP = {"service": 0, "course": 1, "vocational": 2, "higher": 3}
 MAX_SUGGESTIONS = 4
@@ -96,6 +113,30 @@ def lemma_tokens(analyse: Callable[[str], Analysis]) -> Tokenizer:
     return tokens
 
 
+def _for_customer(offering: Offering, request: PathRequest) -> bool:
+    """Whether a mentor would put the offering before this customer at all, whatever their words."""
+    if request.customer_type == "individual" or request.need in SUGGEST_AT_ONCE:
+        if offering.kind == "instructor_training":
+            return False  # it trains a workplace's instructors
+        if offering.kind == "apprenticeship_training" and request.need != "apprenticeship":
+            return False  # an individual who wants a qualification by apprenticeship names that need
+    return True
+
+
+def _own_service(offering: Offering, need: str) -> bool:
+    """Whether the offering is the need's own service for anyone: curated, made for the need (listed first), no sector.
+
+    A synced offering's needs follow from its education type, so their order says nothing.
+    """
+    return offering.source == "curated" and offering.needs[0] == need and not offering.sectors
+
+
+def _scaled(scores: list[float]) -> list[float]:
+    """Scores from 0 (the lowest) to 1 (the highest); all 0 when they are all the same."""
+    low, high = min(scores, default=0.0), max(scores, default=0.0)
+    return [(score - low) / (high - low) for score in scores] if high > low else [0.0] * len(scores)
+
+
 def _document(offering: Offering, sector_names: Callable[[str], Iterable[str]]) -> str:
     texts = [*offering.title.values(), *offering.summary.values(), *offering.keywords]
     for sector in offering.sectors:
@@ -106,7 +147,13 @@ def _document(offering: Offering, sector_names: Callable[[str], Iterable[str]]) 
 class PathDrafter:
     """Ranks a catalogue's offerings for a case and drafts a path of two to four."""
 
-    def __init__(self, catalogue: Catalogue, tokens: Tokenizer, sector_names: Callable[[str], Iterable[str]] = lambda _s: ()):
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        tokens: Tokenizer,
+        sector_names: Callable[[str], Iterable[str]] = lambda _s: (),
+        encoder: SentenceEncoder | None = None,
+    ):
         self.catalogue = catalogue
         self.tokens = tokens
         self.offerings = list(catalogue.offerings)
@@ -114,6 +161,8 @@ class PathDrafter:
         # BM25L, not Okapi: Okapi's idf is zero for a word in half the offerings and floored when in more, so in a
         # small catalogue (a network's first few offerings) the customer's words stop counting.
         self._bm25 = BM25L(corpus) if corpus else None
+        # The offerings' vectors, computed here once: the drafter is built when the catalogue (re)loads.
+        self._meanings = OfferingMeanings(encoder, self.offerings) if encoder is not None and self.offerings else None
 
     def rank(self, request: PathRequest) -> list[Suggestion]:
         """Every offering that answers the need, best first."""
@@ -122,11 +171,17 @@ class PathDrafter:
         query = self.tokens(request.text)
         lexical = list(self._bm25.get_scores(query)) if query else [0.0] * len(self.offerings)
         best = max(lexical, default=0.0) or 1.0
+        if self._meanings is None:
+            words_weight, meaning = WORDS_WEIGHT + MEANING_WEIGHT, [0.0] * len(self.offerings)
+        else:
+            words_weight, meaning = WORDS_WEIGHT, _scaled(self._meanings.similarities(request.text))
         ranked = []
-        for offering, words in zip(self.offerings, lexical, strict=True):
-            if request.need not in offering.needs:
+        for offering, words, close in zip(self.offerings, lexical, meaning, strict=True):
+            if request.need not in offering.needs or not _for_customer(offering, request):
                 continue
-            score = WORDS_WEIGHT * words / best
+            score = words_weight * words / best + MEANING_WEIGHT * close
+            if _own_service(offering, request.need):
+                score += OWN_SERVICE
             if request.sector and offering.sectors:
                 score += SECTOR_MATCH if request.sector in offering.sectors else SECTOR_MISMATCH
             if request.area and offering.municipalities and not request.area & set(offering.municipalities):
@@ -138,7 +193,11 @@ class PathDrafter:
         return ranked
 
     def draft(self, request: PathRequest, size: int = 3) -> list[Suggestion]:
-        """A path of up to ``size`` (at most four) offerings, more than one partner where one fits."""
+        """A path of two to ``size`` (at most four) offerings, more than one partner where one fits.
+
+        The steps after the second are only those that score within :data:`SHOWN_WITHIN` of the first, and
+        workplace-instructor training beside an apprenticeship.
+        """
         size = max(1, min(size, MAX_SUGGESTIONS))
         left = self.rank(request)
         path: list[Suggestion] = []
@@ -153,6 +212,9 @@ class PathDrafter:
                 return suggestion.score + bonus
 
             best = max(range(len(left)), key=lambda i: (worth(left[i]), -i))  # ties: the better ranked
+            companion = "apprenticeship_training" in kinds and left[best].offering.kind == "instructor_training"
+            if len(path) >= MIN_SUGGESTIONS and not companion and worth(left[best]) < path[0].score - SHOWN_WITHIN:
+                break  # no filler (instructor training beside an apprenticeship is none)
             path.append(left.pop(best))
         if request.customer_type == "individual" or request.need in SUGGEST_AT_ONCE:
             path.sort(key=lambda s: _STEP.get(s.offering.level, 2))
@@ -161,7 +223,7 @@ class PathDrafter:
 
 @dataclass(frozen=True)
 class Drafting:
-    """What drafting paths needs, loaded once: the network, its catalogue, Voikko's words, sectors."""
+    """What drafting paths needs, loaded once: the network, its catalogue, Voikko's words, sectors, the sentence encoder."""
 
     taxonomy: Taxonomy
     municipalities: Municipalities
@@ -169,13 +231,19 @@ class Drafting:
     catalogue: Catalogue
     tokens: Tokenizer
     sectors: SectorMatcher
+    encoder: SentenceEncoder | None = None  # none: offerings ranked by words alone
 
     def drafter(self) -> PathDrafter:
-        return PathDrafter(self.catalogue, self.tokens, lambda sector: self.taxonomy.sectors[sector].names.values())
+        return PathDrafter(self.catalogue, self.tokens, lambda sector: self.taxonomy.sectors[sector].names.values(), self.encoder)
 
 
-def load_drafting(network_path: Path, curated_path: Path, synced_file: Path | None) -> Drafting:
-    """Load the network and its catalogue (curated, plus the synced file if given) with Voikko where installed."""
+def load_drafting(
+    network_path: Path, curated_path: Path, synced_file: Path | None, encoder: SentenceEncoder | None = None
+) -> Drafting:
+    """Load the network and its catalogue (curated, plus the synced file if given) with Voikko where installed.
+
+    With ``encoder``, drafters rank offerings by meaning too; without it, by words alone.
+    """
     # Here, not at the top: spaCy takes seconds to import, and every command that touches cases imports this module.
     from bot.nlu.entities import EntityFinder  # noqa: PLC0415 - only drafting outside the front door needs spaCy
 
@@ -186,7 +254,7 @@ def load_drafting(network_path: Path, curated_path: Path, synced_file: Path | No
     catalogue = load_catalogue(curated_path, synced_file, taxonomy, municipalities, [p.id for p in network.partners])
     finder = EntityFinder.load(morphology, municipalities=municipalities) if morphology else None
     tokens = lemma_tokens(morphology.analyse) if morphology else plain_tokens
-    return Drafting(taxonomy, municipalities, network, catalogue, tokens, SectorMatcher.load(taxonomy, finder))
+    return Drafting(taxonomy, municipalities, network, catalogue, tokens, SectorMatcher.load(taxonomy, finder), encoder)
 
 
 class PathService:
@@ -196,6 +264,10 @@ class PathService:
     are read again when they change (a sync while the front door runs is used
     at the next draft). Files that cannot be used are logged once and the
     catalogue in use stays: a broken file never stops the dialogue.
+
+    ``encoder`` gives the sentence encoder when a drafter is first built (it loads the model then, not when the
+    service is made: most processes that make one never draft); none: offerings ranked by words alone. The
+    offerings' vectors are computed once for each catalogue loaded.
     """
 
     def __init__(
@@ -207,6 +279,7 @@ class PathService:
         municipalities: Municipalities,
         networks: Callable[[], Network],
         tokens: Tokenizer,
+        encoder: Callable[[], SentenceEncoder] | None = None,
     ):
         self.curated = curated
         self.synced_dir = synced_dir
@@ -214,29 +287,49 @@ class PathService:
         self.municipalities = municipalities
         self.networks = networks
         self.tokens = tokens
+        self.encoder = encoder
         self._lock = threading.Lock()
         self._key: tuple[object, ...] | None = None
         self._rejected: tuple[object, ...] | None = None
+        self._catalogue = Catalogue()
         self._drafter: PathDrafter | None = None
 
-    def drafter(self) -> PathDrafter:
+    def catalogue(self) -> Catalogue:
+        """The catalogue in use, read again if its files changed (a file that cannot be used: the one before)."""
         network = self.networks()
         synced = synced_path(self.synced_dir, network.id)
         key = (network.id, tuple(p.id for p in network.partners), file_stamp(self.curated), file_stamp(synced))
         with self._lock:
             if key not in (self._key, self._rejected):
                 try:
-                    catalogue = load_catalogue(
+                    self._catalogue = load_catalogue(
                         self.curated, synced, self.taxonomy, self.municipalities, [p.id for p in network.partners]
                     )
-                    self._drafter = PathDrafter(catalogue, self.tokens, self._sector_names)
                     self._key, self._rejected = key, None
                 except Exception as exc:  # whatever the files hold, the conversation goes on
                     self._rejected = key
                     logger.error("catalogue not (re)loaded, paths use the one before: %s", exc)
-            if self._drafter is None:
-                self._drafter = PathDrafter(Catalogue(), self.tokens)
+            return self._catalogue
+
+    def drafter(self) -> PathDrafter:
+        """The drafter of the catalogue in use, built (its offerings' vectors computed) once for each catalogue."""
+        catalogue = self.catalogue()
+        with self._lock:
+            if self._drafter is None or self._drafter.catalogue is not catalogue:
+                encoder = self._load_encoder() if len(catalogue) else None
+                self._drafter = PathDrafter(catalogue, self.tokens, self._sector_names, encoder)
             return self._drafter
+
+    def _load_encoder(self) -> SentenceEncoder | None:
+        """The sentence encoder; one that cannot be loaded is logged once and paths are ranked by words alone."""
+        if self.encoder is None:
+            return None
+        try:
+            return self.encoder()
+        except Exception as exc:  # the model missing or broken: paths by words, the conversation goes on
+            logger.error("sentence encoder not loaded, offerings are ranked by words alone: %s", exc)
+            self.encoder = None
+            return None
 
     def _sector_names(self, sector: str) -> Iterable[str]:
         return self.taxonomy.sectors[sector].names.values()
@@ -269,7 +362,7 @@ class PathService:
     def steps(self, offering_ids: Iterable[str]) -> list[PathStep]:
         """The steps of a path drafted before (e.g. the one shown in the dialogue): those still in the catalogue."""
         network = self.networks()
-        by_id = {o.id: o for o in self.drafter().offerings}
+        by_id = {o.id: o for o in self.catalogue().offerings}
         return [_step(by_id[i], network) for i in offering_ids if i in by_id]
 
 
