@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,7 @@ from bot.network.model import Network
 from bot.network.municipalities import Lemmatizer, Municipalities
 from bot.network.needs import Taxonomy, load_taxonomy
 from bot.network.reload import NetworkSource
+from bot.nlu.encoder import shared_encoder
 from bot.nlu.lemmas import open_morphology
 from bot.nlu.morphology import FinnishMorphology
 from bot.paths.drafting import PathService, lemma_tokens, plain_tokens
@@ -85,6 +87,8 @@ def create_frontdoor(settings: Settings, *, migrate: bool = True, clock: Callabl
         municipalities=municipalities,
         networks=networks.current,
         tokens=lemma_tokens(morphology.analyse) if morphology else plain_tokens,
+        # Loaded when the first drafter is built (the action server builds it at start), not here.
+        encoder=partial(shared_encoder, settings.encoder_threads),
     )
     return FrontDoor(
         settings=settings,

@@ -317,7 +317,7 @@ def _print_parts(settings: Settings, frontdoor: FrontDoor) -> None:
     print(desk_line(settings, frontdoor), flush=True)
     print(f"database: {settings.database_url.split('@')[-1]}", flush=True)
     print(f"network:  {settings.network_path}", flush=True)
-    catalogue = frontdoor.paths.drafter().catalogue
+    catalogue = frontdoor.paths.catalogue()
     if len(catalogue):
         synced = catalogue.synced_at or "never ('frontdoor catalogue sync' adds Opintopolku's offerings)"
         print(f"catalogue: {len(catalogue)} offerings for competence paths; synced {synced}", flush=True)
