@@ -26,7 +26,7 @@ from bot.language import LanguageDetector
 from bot.messages import Catalog
 from bot.nlu.entities import EntityFinder
 from bot.nlu.sectors import SectorMatcher
-from bot.paths.drafting import PathStep, step_line
+from bot.paths.steps import PathStep, step_line
 from bot.register.intake import IntakeRules
 from bot.settings import Settings
 

@@ -25,7 +25,7 @@ from bot.delivery.notifiers import Notice
 from bot.messages import Catalog
 from bot.network.model import Mentor, Network
 from bot.network.needs import Taxonomy
-from bot.paths.drafting import step_line
+from bot.paths.steps import step_line
 from bot.register.assignment import case_language
 from bot.register.cases import case_fields, drafted_path, path_json
 from bot.register.followups import ANSWERS, STOP, callback_data, link_token, of_case

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.network.model import Network
 from bot.network.routing import Route, RoutingRequest, route
-from bot.paths.drafting import PathService, PathStep
+from bot.paths.drafting import PathService
+from bot.paths.steps import PathStep
 from bot.register.availability import effective_network
 from bot.register.lifecycle import SYSTEM, assign, notify, today_in
 from bot.register.models import Case, OutboxMessage, utc, wire_time

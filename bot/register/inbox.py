@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.paths.drafting import PathStep
+from bot.paths.steps import PathStep
 from bot.register.cases import drafted_path
 from bot.register.models import AWAITING_STATUSES, Case, CaseHolder
 from bot.register.repositories import CaseRepository

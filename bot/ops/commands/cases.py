@@ -11,7 +11,7 @@ from typing import Any
 from bot.app import create_frontdoor
 from bot.messages import Catalog
 from bot.ops.commands import Commands
-from bot.paths.drafting import PathStep, step_line
+from bot.paths.steps import PathStep, step_line
 from bot.register.lifecycle import CaseNotFound, Lifecycle, Outcome, TransitionError
 from bot.register.models import OUTCOMES, Verb, Via
 from bot.settings import Settings

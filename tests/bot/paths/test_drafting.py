@@ -15,9 +15,10 @@ import yaml
 
 from bot.nlu.encoder import Vectors, shared_encoder
 from bot.paths.catalogue import synced_path
-from bot.paths.drafting import Drafting, PathDrafter, PathRequest, PathService, PathStep, load_drafting, step_line
+from bot.paths.drafting import Drafting, PathDrafter, PathRequest, PathService, load_drafting
 from bot.paths.evaluation import GOAL, JUDGED_SET, LANGUAGE_GOAL, evaluate, figures
 from bot.paths.offerings import Catalogue
+from bot.paths.steps import PathStep, step_line
 from bot.settings import PROJECT_ROOT, Settings
 
 NETWORK = PROJECT_ROOT / "networks" / "kymenlaakso.yml"

@@ -6,7 +6,7 @@ import pytest
 
 from bot.delivery.notices import Texts
 from bot.messages import Catalog
-from bot.paths.drafting import PathStep, step_line
+from bot.paths.steps import PathStep, step_line
 
 STEP = PathStep(
     id="amk-logistiikka",
