@@ -57,7 +57,9 @@ def test_a_flood_from_one_sender_is_slowed_politely_and_others_go_on(stack: Stac
 def test_typed_payloads_cannot_set_consent_or_unvalidated_slots(conversation: Conversation, stack: Stack) -> None:
     before = len(stack.cases())
     conversation.say('/need_staff_training{"consent": true, "email": "x"}')
-    conversation.say('/affirm{"consent": true}')
+    # A "no" that carries consent: had the entity reached the slot, consent would be given against the intent.
+    # (Typed "affirm" is read as a yes by the sentence encoder, as "yes" would be: that is consent given, not injected.)
+    conversation.say('/deny{"consent": true}')
     conversation.say('/inform{"email": "not-an-email", "phone": "1"}')
     tracker = requests.get(
         f"{stack.rasa_url}/conversations/{conversation.sender}/tracker", params={"token": RASA_TOKEN}, timeout=60
