@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from bot.nlu.classifier import LinearIntentClassifier
 from bot.nlu.encoder import DIMENSION, shared_encoder
 from bot.nlu.meaning import SentenceEncoderFeaturizer
 from bot.settings import PROJECT_ROOT
+from tests.bot.nlu.test_classifier import Featurizer
 
 # Finnish examples only: the meaning block alone must carry English and Swedish to the same needs.
 EXAMPLES = {
@@ -38,6 +38,10 @@ def storage(tmp_path: Path) -> LocalModelStorage:
 @pytest.fixture
 def context() -> ExecutionContext:
     return ExecutionContext(GraphSchema({}), "meaning")
+
+
+def training_data() -> TrainingData:
+    return TrainingData([Message.build(text=t, intent=i) for i, texts in EXAMPLES.items() for t in texts])
 
 
 def featurizer(storage: LocalModelStorage, context: ExecutionContext) -> SentenceEncoderFeaturizer:
@@ -61,7 +65,7 @@ def test_a_bad_thread_count_is_refused_with_what_to_set() -> None:
 def test_the_meaning_block_alone_carries_other_languages_to_the_right_need(
     storage: LocalModelStorage, context: ExecutionContext
 ) -> None:
-    data = TrainingData([Message.build(text=t, intent=i) for i, texts in EXAMPLES.items() for t in texts])
+    data = training_data()
     encoder = featurizer(storage, context)
     encoder.process_training_data(data)
     classifier = LinearIntentClassifier.create({}, storage, Resource("classifier"), context)
@@ -84,9 +88,7 @@ def test_the_meaning_block_alone_carries_other_languages_to_the_right_need(
 def test_with_both_views_the_probabilities_are_blended_by_the_meanings_share(
     storage: LocalModelStorage, context: ExecutionContext
 ) -> None:
-    from tests.bot.nlu.test_classifier import Featurizer  # noqa: PLC0415 - the word features of the classifier's tests
-
-    data = TrainingData([Message.build(text=t, intent=i) for i, texts in EXAMPLES.items() for t in texts])
+    data = training_data()
     words = Featurizer(storage, context)
     words.fit(data)
     encoder = featurizer(storage, context)
@@ -116,8 +118,8 @@ print(json.dumps({"intent": parsed["intent"]["name"], "confidence": parsed["inte
 """
 
 
-@pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux's unshare is needed to take the network away")
 def test_the_trained_model_loads_and_parses_in_a_fresh_process_without_a_network() -> None:
+    """``unshare --net`` (util-linux, on every Debian) runs the parse in a network namespace with no interface up."""
     model = PROJECT_ROOT / "models" / "frontdoor.tar.gz"
     assert model.exists(), "make setup trains models/frontdoor.tar.gz before the tests"
     result = subprocess.run(
