@@ -12,15 +12,25 @@ The encoder is loaded once per process (:func:`bot.nlu.encoder.shared_encoder`);
 ``threads`` sets its OpenMP threads (1: a Rasa server answers one message at
 a time and several servers share the cores). Training texts go to the engine
 in batches.
+
+Contact details are read as what they are, not letter by letter: an email
+address or a phone number in a message reaches the encoder as one fixed
+address or number (:func:`with_contact_placeholders`). What the message means
+does not depend on whose address it is, the encoder never sees personal
+data, and the answer to the form's email or phone question, new in every
+conversation, is encoded once per process instead of once per customer
+(an address cost 20 ms a turn, a third of the Rasa server's time under load).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -31,6 +41,28 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.encoder import SentenceEncoder, shared_encoder
+
+# What an email address or a phone number is replaced with before encoding.
+EMAIL_PLACEHOLDER = "etunimi.sukunimi@example.fi"
+PHONE_PLACEHOLDER = "+358 40 123 4567"
+# Something shaped like an address: no spaces, one @, a dot in the domain.
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[^\s@<>()\[\],;:\"'.]{2,}")
+# Fewer digits than this cannot be a phone number, so phonenumbers is not asked.
+_PHONE_DIGITS = 6
+_DIGIT = re.compile(r"\d")
+
+
+def with_contact_placeholders(text: str) -> str:
+    """``text`` with each email address and phone number (as the entity extractor finds them) replaced."""
+    text = _EMAIL.sub(EMAIL_PLACEHOLDER, text)
+    if len(_DIGIT.findall(text)) < _PHONE_DIGITS:
+        return text
+    pieces: list[str] = []
+    end = 0
+    for match in phonenumbers.PhoneNumberMatcher(text, "FI"):
+        pieces += [text[end : match.start], PHONE_PLACEHOLDER]
+        end = match.end
+    return "".join(pieces) + text[end:] if pieces else text
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -72,7 +104,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         with_text = [m for m in messages if m.get(TEXT)]
         if not with_text:
             return messages
-        vectors = self._encoder.queries([str(m.get(TEXT)) for m in with_text])
+        vectors = self._encoder.queries([with_contact_placeholders(str(m.get(TEXT))) for m in with_text])
         for message, vector in zip(with_text, vectors, strict=True):
             self.add_features_to_message(sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message)
         return messages

@@ -18,7 +18,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.classifier import LinearIntentClassifier
 from bot.nlu.encoder import DIMENSION, shared_encoder
-from bot.nlu.meaning import SentenceEncoderFeaturizer
+from bot.nlu.meaning import EMAIL_PLACEHOLDER, PHONE_PLACEHOLDER, SentenceEncoderFeaturizer, with_contact_placeholders
 from bot.settings import PROJECT_ROOT
 from tests.bot.nlu.test_classifier import Featurizer
 
@@ -55,6 +55,36 @@ def test_each_message_gets_the_encoders_sentence_vector(storage: LocalModelStora
     assert (feature.type, feature.attribute, feature.features.shape) == (FEATURE_TYPE_SENTENCE, TEXT, (1, DIMENSION))
     np.testing.assert_array_equal(feature.features[0], shared_encoder().queries(["haluan töihin satamaan"])[0])
     assert empty.features == []
+
+
+@pytest.mark.parametrize(
+    ("text", "seen"),
+    [
+        ("matti.meikalainen@firma.fi", EMAIL_PLACEHOLDER),
+        ("sposti on anna@koulu.fi ja puh 040 1234567", f"sposti on {EMAIL_PLACEHOLDER} ja puh {PHONE_PLACEHOLDER}"),
+        ("soita +358 50 765 4321, kiitos", f"soita {PHONE_PLACEHOLDER}, kiitos"),
+        ("<b>x@y.org</b>", f"<b>{EMAIL_PLACEHOLDER}</b>"),
+        # what only looks like contact details stays as written
+        ("tarvitaan 2 hitsaajaa", "tarvitaan 2 hitsaajaa"),
+        ("postinumero 48100 Kotka", "postinumero 48100 Kotka"),
+        ("synnyin 5.12.1990", "synnyin 5.12.1990"),
+        ("a@b", "a@b"),
+        ("", ""),
+    ],
+)
+def test_contact_details_reach_the_encoder_as_placeholders(text: str, seen: str) -> None:
+    assert with_contact_placeholders(text) == seen
+
+
+def test_messages_that_differ_only_in_whose_address_it_is_get_one_vector(
+    storage: LocalModelStorage, context: ExecutionContext
+) -> None:
+    messages = [Message.build(text=f"sähköpostini on {who}@example.org") for who in ("anna", "pekka.virtanen")]
+    featurizer(storage, context).process(messages)
+    first, second = (m.features[0].features[0] for m in messages)
+    np.testing.assert_array_equal(first, second)
+    expected = shared_encoder().queries([f"sähköpostini on {EMAIL_PLACEHOLDER}"])[0]
+    np.testing.assert_array_equal(first, expected)
 
 
 def test_a_bad_thread_count_is_refused_with_what_to_set() -> None:
