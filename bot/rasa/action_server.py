@@ -19,6 +19,7 @@ from sanic.response import HTTPResponse, json
 
 from actions import runtime
 from bot.rasa.heap import freeze_loaded
+from bot.rasa.numerics import one_blas_thread
 from bot.settings import ACTION_TOKEN_HEADER, Settings
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def serve(settings: Settings, port: int, host: str = "127.0.0.1") -> int:
     services = runtime.build_services(settings)
     runtime.use(services)
     freeze_loaded("action server")  # the language models and the catalogue's index, loaded just now
+    one_blas_thread("action server")
     app = create_app("actions", cors_origins=None)
     if settings.action_token:
         require_token(app, settings.action_token)

@@ -41,6 +41,7 @@ from rasa.shared.core.events import Event
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 from bot.rasa.heap import freeze_loaded
+from bot.rasa.numerics import one_blas_thread
 
 _INSTALLED = "_frontdoor_validator_installed"
 # A kept connection idle this long is closed by Rasa's side: before the action server (Sanic,
@@ -216,7 +217,8 @@ def install_graph_runner() -> None:
 
 
 def install_heap_freeze() -> None:
-    """Freeze the heap (:mod:`bot.rasa.heap`) once Rasa has loaded the model, before it serves (idempotent)."""
+    """Freeze the heap (:mod:`bot.rasa.heap`) and limit BLAS to one thread (:mod:`bot.rasa.numerics`) once Rasa has
+    loaded the model, before it serves (idempotent)."""
     if getattr(rasa_run, _INSTALLED, False):
         return
     load_agent: Callable[..., Awaitable[Agent]] = rasa_run.load_agent_on_start
@@ -224,6 +226,7 @@ def install_heap_freeze() -> None:
     async def load_agent_on_start(*args: Any, **kwargs: Any) -> Agent:
         agent = await load_agent(*args, **kwargs)
         freeze_loaded("Rasa server")
+        one_blas_thread("Rasa server")
         return agent
 
     rasa_run.load_agent_on_start = load_agent_on_start

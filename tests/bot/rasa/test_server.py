@@ -185,19 +185,23 @@ def test_an_input_named_like_a_node_is_refused_as_rasa_refuses_it(agent: Agent) 
         processor.graph_runner.run(inputs={"clash": target}, targets=[target])
 
 
-def test_the_heap_is_frozen_once_the_model_is_loaded() -> None:
-    """In a process of its own, as the Rasa server: what loading the model made is left out of garbage collection."""
+def test_the_heap_is_frozen_and_blas_has_one_thread_once_the_model_is_loaded() -> None:
+    """In a process of its own, as the Rasa server: what loading the model made is left out of garbage collection,
+    and the BLAS libraries loaded with it run one thread each (bot.rasa.numerics)."""
     code = (
         "import asyncio, gc, types\n"
         "import rasa.core.run as rasa_run\n"
+        "from threadpoolctl import threadpool_info\n"
         "from bot.rasa import server as rasa_server\n"
         "rasa_server.install()\n"
         "app = types.SimpleNamespace(ctx=types.SimpleNamespace())\n"
         f"agent = asyncio.run(rasa_run.load_agent_on_start({str(MODEL)!r}, None, None, app, None))\n"
-        "print(agent.is_ready(), gc.get_freeze_count())\n"
+        "blas = sorted({p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'})\n"
+        "print(agent.is_ready(), gc.get_freeze_count(), ','.join(map(str, blas)))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
-    ready, frozen = result.stdout.split()[-2:]
+    ready, frozen, blas_threads = result.stdout.split()[-3:]
     assert ready == "True"
     assert int(frozen) > 100_000  # the model's objects (about 550 000), not a handful
+    assert blas_threads == "1"  # numpy's and scipy's OpenBLAS, one thread each
