@@ -7,7 +7,7 @@ a test keeps the copy identical.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +59,10 @@ class Taxonomy:
         if not intent or not intent.startswith(INTENT_PREFIX):
             return None
         return self.needs.get(intent[len(INTENT_PREFIX) :])
+
+    def sector_names(self, sector_id: str) -> Iterable[str]:
+        """A sector's names in every language (what a drafted path's words are matched against)."""
+        return self.sectors[sector_id].names.values()
 
     def implied_customer_type(self, need_id: str) -> str | None:
         """The customer type a need implies, when only one kind of customer has it."""

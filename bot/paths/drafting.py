@@ -233,7 +233,7 @@ class Drafting:
     encoder: SentenceEncoder | None = None  # none: offerings ranked by words alone
 
     def drafter(self) -> PathDrafter:
-        return PathDrafter(self.catalogue, self.tokens, lambda sector: self.taxonomy.sectors[sector].names.values(), self.encoder)
+        return PathDrafter(self.catalogue, self.tokens, self.taxonomy.sector_names, self.encoder)
 
 
 def load_drafting(
@@ -316,7 +316,7 @@ class PathService:
         with self._lock:
             if self._drafter is None or self._drafter.catalogue is not catalogue:
                 encoder = self._load_encoder() if len(catalogue) else None
-                self._drafter = PathDrafter(catalogue, self.tokens, self._sector_names, encoder)
+                self._drafter = PathDrafter(catalogue, self.tokens, self.taxonomy.sector_names, encoder)
             return self._drafter
 
     def _load_encoder(self) -> SentenceEncoder | None:
@@ -329,9 +329,6 @@ class PathService:
             logger.error("sentence encoder not loaded, offerings are ranked by words alone: %s", exc)
             self.encoder = None
             return None
-
-    def _sector_names(self, sector: str) -> Iterable[str]:
-        return self.taxonomy.sectors[sector].names.values()
 
     def draft(
         self,

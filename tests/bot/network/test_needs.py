@@ -52,3 +52,9 @@ def test_sector_names_with_commas_are_read_whole(taxonomy: Taxonomy) -> None:
         "en": "Bioeconomy (forest, energy, wood)",
         "sv": "Bioekonomi (skog, energi, trä)",
     }
+
+
+def test_a_sectors_names_in_every_language(taxonomy: Taxonomy) -> None:
+    assert sorted(taxonomy.sector_names("bioeconomy")) == sorted(
+        ["Biotalous (metsä, energia, puu)", "Bioeconomy (forest, energy, wood)", "Bioekonomi (skog, energi, trä)"]
+    )
