@@ -269,11 +269,12 @@ class FrontDoorSocketIOInput(SocketIOInput):
         async def paced(message: UserMessage) -> Any:
             text = message.text or ""
             sender = message.sender_id or ""
-            if len(text) > MAX_MESSAGE:
-                await message.output_channel.send_text_message(sender, too_long_text("fi"))
-                return None
-            if not self.guard.limit.allow(sender):
-                await message.output_channel.send_text_message(sender, slow_down_text("fi"))
+            refusal = too_long_text if len(text) > MAX_MESSAGE else None
+            if refusal is None and not self.guard.limit.allow(sender):
+                refusal = slow_down_text
+            if refusal is not None:  # not answered by Rasa, so the conversation's language is not at hand
+                for answer in in_every_language(sender, refusal):
+                    await message.output_channel.send_text_message(sender, answer["text"])
                 return None
             message_id = (message.metadata or {}).pop(MESSAGE_ID_KEY, None)
             agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
@@ -393,5 +394,6 @@ class TelegramBridgeInput(FrontDoorRestInput):
         await self.guard.wrap(functools.partial(answer_once, agent))(message)
 
     def slow_down(self, sender: str) -> HTTPResponse:
-        """200 with the text: the bridge takes any other status for Rasa being down and would say so to the person."""
-        return response.json([{"recipient_id": sender, "text": slow_down_text("fi")}], status=200)
+        """200 with the text in every language: the bridge takes any other status for Rasa being down and would say
+        so to the person."""
+        return response.json(in_every_language(sender, slow_down_text), status=200)

@@ -1,5 +1,6 @@
-"""The widget sends a message again after a reconnect when it had no acknowledgement: Rasa takes it once
-and gives the repeat the stored answers (a real socket.io client against the running Rasa server)."""
+"""The widget's socket.io door, with a real socket.io client against the running Rasa server: a message sent
+again after a reconnect (no acknowledgement) is taken once and the repeat gets the stored answers; a message
+over the size limit is refused in every language, since its sender's language is not at hand."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import socketio
 
+from bot.rasa.channels import MAX_MESSAGE, too_long_text
 from tests.e2e.conftest import Stack
 
 NEED = "Etsin töitä, olen ollut työttömänä puoli vuotta"
@@ -43,3 +45,33 @@ def test_a_widget_message_sent_again_is_taken_once_and_answered_again(stack: Sta
     assert again == first
     users = [e for e in stack.tracker_events(session) if e.get("event") == "user"]
     assert [e.get("message_id") for e in users] == ["widget-1"]
+
+
+async def send_too_long(stack: Stack, session: str) -> list[str]:
+    """A message over the size limit; the bot's texts after it."""
+    answers: list[dict[str, Any]] = []
+    confirmed, three = asyncio.Event(), asyncio.Event()
+
+    def answered(answer: dict[str, Any]) -> None:
+        answers.append(answer)
+        if len(answers) >= 3:
+            three.set()
+
+    client = socketio.AsyncClient()
+    client.on("bot_uttered", answered)
+    client.on("session_confirm", lambda *_args: confirmed.set())
+    await client.connect(stack.rasa_url, transports=["polling"], headers={"Origin": stack.web_url})
+    try:
+        await client.emit("session_request", {"session_id": session})
+        await asyncio.wait_for(confirmed.wait(), timeout=60)
+        await client.emit("user_uttered", {"message": "x" * (MAX_MESSAGE + 1), "session_id": session})
+        await asyncio.wait_for(three.wait(), timeout=60)
+    finally:
+        await client.disconnect()
+    return [str(a.get("text")) for a in answers]
+
+
+def test_a_message_over_the_limit_is_refused_in_every_language_and_not_stored(stack: Stack) -> None:
+    session = uuid.uuid4().hex
+    assert asyncio.run(send_too_long(stack, session)) == [too_long_text(language) for language in ("fi", "en", "sv")]
+    assert not [e for e in stack.tracker_events(session) if e.get("event") == "user"]
