@@ -26,10 +26,8 @@ def test_no_held_out_message_is_a_training_example() -> None:
         _normalised(str(m.get("text"))): str(m.get("intent"))
         for m in load_data(str(PROJECT_ROOT / "data" / "nlu")).intent_examples
     }
+    held_out = [(path.name, str(m.get("text"))) for path in HELDOUT.values() for m in load_data(str(path)).intent_examples]
     in_both = [
-        f"{path.name}: {m.get('text')!r} (training: {training[_normalised(str(m.get('text')))]})"
-        for path in HELDOUT.values()
-        for m in load_data(str(path)).intent_examples
-        if _normalised(str(m.get("text"))) in training
+        f"{name}: {text!r} (training: {training[_normalised(text)]})" for name, text in held_out if _normalised(text) in training
     ]
     assert not in_both, "held-out messages also in data/nlu (take them out of the training data):\n" + "\n".join(in_both)

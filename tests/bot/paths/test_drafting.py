@@ -18,7 +18,6 @@ from bot.paths.catalogue import synced_path
 from bot.paths.drafting import Drafting, PathDrafter, PathRequest, PathService, load_drafting
 from bot.paths.evaluation import GOAL, JUDGED_SET, LANGUAGE_GOAL, evaluate, figures
 from bot.paths.offerings import Catalogue
-from bot.paths.steps import PathStep, step_line
 from bot.settings import PROJECT_ROOT, Settings
 
 NETWORK = PROJECT_ROOT / "networks" / "kymenlaakso.yml"
@@ -311,23 +310,6 @@ def test_broken_catalogue_files_never_stop_drafting(drafting: Drafting, tmp_path
     synced.parent.mkdir()
     synced.write_text(json.dumps({"offerings": [None, {"id": "x", "partner": "kaakko-amk", "title": 7}]}), encoding="utf-8")
     assert career_change(paths) == before
-
-
-def test_a_step_is_shown_whatever_languages_and_dates_it_has() -> None:
-    words = {"starts": "börjar", "online": "på nätet"}
-    step = PathStep(
-        id="amk-logistiikka",
-        partner="amk",
-        partner_name="Kaakon AMK",
-        kind="degree",
-        title={"sv": "Grundexamen i logistik"},
-        link={"en": "https://example.org/en"},
-        start="next spring",
-        format="online",
-    )
-    assert (
-        step_line(step, "fi", words) == "Grundexamen i logistik (Kaakon AMK, börjar next spring, på nätet) https://example.org/en"
-    )
 
 
 def test_an_encoder_that_cannot_be_loaded_leaves_paths_to_words(

@@ -59,3 +59,20 @@ def test_the_mentors_notice_has_the_same_words() -> None:
     for language in ("fi", "en", "sv"):
         notice_words = {word: texts.word("labels", word, language) for word in ("starts", "online", "finnish_only")}
         assert notice_words == words(language)
+
+
+def test_a_step_is_shown_whatever_languages_and_dates_it_has() -> None:
+    words = {"starts": "börjar", "online": "på nätet"}
+    step = PathStep(
+        id="amk-logistiikka",
+        partner="amk",
+        partner_name="Kaakon AMK",
+        kind="degree",
+        title={"sv": "Grundexamen i logistik"},
+        link={"en": "https://example.org/en"},
+        start="next spring",
+        format="online",
+    )
+    assert (
+        step_line(step, "fi", words) == "Grundexamen i logistik (Kaakon AMK, börjar next spring, på nätet) https://example.org/en"
+    )
